@@ -1,0 +1,218 @@
+"""Ground truth and controls under `/_sandbox/`, outside the Tokopedia API.
+
+Tests read the true state of every order and product and the log of every request from here, and
+steer the sandbox: reset it, make time pass, change budgets and faults, revoke tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tokopedia_sync.sandbox.model import Order, Product
+from tokopedia_sync.sandbox.settings import FaultRates, budgets_from_mapping
+
+if TYPE_CHECKING:
+    from tokopedia_sync.sandbox.app import Sandbox
+
+RUNTIME_NUMBERS = {
+    "token_ttl": int,
+    "new_orders_per_minute": float,
+    "advances_per_minute": float,
+    "slow_seconds": float,
+    "fault_seed": int,
+}
+
+
+def order_truth(order: Order, detail: bool) -> dict:
+    truth = {
+        "order_id": order.order_id,
+        "shop_id": order.shop_id,
+        "warehouse_id": order.warehouse_id,
+        "invoice": order.invoice,
+        "status": order.status,
+        "paid": order.paid,
+        "create_time": order.create_time,
+        "update_time": order.update_time,
+        "ttl_product_price": order.product_price,
+        "shipping_cost": order.shipping_cost,
+        "insurance_cost": order.insurance_cost,
+        "voucher_amount": order.voucher_amount,
+        "ttl_amount": order.total_amount,
+        "item_count": len(order.items),
+        "awb": order.awb,
+    }
+    if detail:
+        truth["items"] = [item._asdict() for item in order.items]
+        truth["history"] = [[status, moment] for status, moment in order.history]
+    return truth
+
+
+def product_truth(product: Product) -> dict:
+    return {
+        "product_id": product.product_id,
+        "shop_id": product.shop_id,
+        "sku": product.sku,
+        "name": product.name,
+        "status": product.status,
+        "price": product.price,
+        "stock": product.total_stock,
+        "stock_by_warehouse": {str(w): n for w, n in product.stock.items()},
+        "parent_id": product.parent_id,
+        "children": list(product.children),
+        "updated": product.updated,
+    }
+
+
+def _json(value: object, status: int = 200) -> Response:
+    return Response(json.dumps(value, separators=(",", ":")), status, media_type="application/json")
+
+
+def routes(sandbox: Sandbox) -> list[Route]:
+    """The control routes, bound to one sandbox."""
+
+    async def body_of(request: Request) -> dict:
+        raw = await request.body()
+        if not raw.strip():
+            return {}
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            raise ValueError("the body must be a JSON object")
+        return value
+
+    def refusing_bad_input(handler):
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (ValueError, TypeError, KeyError) as exc:
+                return JSONResponse({"error": str(exc)}, 400)
+
+        return endpoint
+
+    async def health(request: Request) -> Response:
+        return _json({"ok": True, "orders": len(sandbox.state.orders)})
+
+    async def get_settings(request: Request) -> Response:
+        described = sandbox.settings.describe()
+        described["scripted_faults"] = sandbox.faults.scripted
+        return _json(described)
+
+    async def patch_settings(request: Request) -> Response:
+        body = await body_of(request)
+        changes: dict[str, object] = {}
+        if "budgets" in body:
+            budgets = dict(sandbox.settings.budgets)
+            budgets.update(budgets_from_mapping(body.pop("budgets")))
+            changes["budgets"] = budgets
+        if "faults" in body:
+            changes["faults"] = FaultRates.from_mapping(body.pop("faults"))
+        for key, kind in RUNTIME_NUMBERS.items():
+            if key in body:
+                changes[key] = kind(body.pop(key))
+        if body:
+            raise ValueError(f"cannot change {sorted(body)} at run time; restart the sandbox")
+        sandbox.reconfigure(sandbox.settings.replace(**changes))
+        return await get_settings(request)
+
+    async def reset(request: Request) -> Response:
+        sandbox.reset()
+        return _json({"ok": True, "orders": len(sandbox.state.orders)})
+
+    async def tick(request: Request) -> Response:
+        body = await body_of(request)
+        result = sandbox.state.tick(
+            int(body.get("new_orders", 0)),
+            int(body.get("advances", 0)),
+            int(body["shop_id"]) if body.get("shop_id") is not None else None,
+        )
+        return _json(result)
+
+    async def orders(request: Request) -> Response:
+        shop_id = request.query_params.get("shop_id")
+        detail = request.query_params.get("detail") in ("1", "true")
+        selected = (
+            o for o in sandbox.state.orders.values() if shop_id is None or o.shop_id == int(shop_id)
+        )
+        return _json([order_truth(order, detail) for order in selected])
+
+    async def one_order(request: Request) -> Response:
+        order = sandbox.state.orders.get(int(request.path_params["order_id"]))
+        if order is None:
+            return JSONResponse({"error": "no such order"}, 404)
+        return _json(order_truth(order, detail=True))
+
+    async def products(request: Request) -> Response:
+        shop_id = request.query_params.get("shop_id")
+        selected = (
+            p
+            for p in sandbox.state.products.values()
+            if shop_id is None or p.shop_id == int(shop_id)
+        )
+        return _json([product_truth(product) for product in selected])
+
+    async def requests_log(request: Request) -> Response:
+        since = int(request.query_params.get("since", 0))
+        family = request.query_params.get("family")
+        prefix = request.query_params.get("path_prefix", "")
+        entries = [
+            entry
+            for entry in sandbox.request_log.since(since)
+            if (family is None or entry["family"] == family) and entry["path"].startswith(prefix)
+        ]
+        return _json({"last_seq": sandbox.request_log.last_seq, "requests": entries})
+
+    async def clear_requests(request: Request) -> Response:
+        sandbox.request_log.clear()
+        return _json({"ok": True, "last_seq": sandbox.request_log.last_seq})
+
+    async def script_faults(request: Request) -> Response:
+        body = await body_of(request)
+        sandbox.faults.script(list(body.get("faults", [])), str(body.get("path_prefix", "/")))
+        return _json({"scripted_faults": sandbox.faults.scripted})
+
+    async def clear_faults(request: Request) -> Response:
+        sandbox.faults.clear_script()
+        return _json({"scripted_faults": []})
+
+    async def revoke_tokens(request: Request) -> Response:
+        return _json({"revoked": sandbox.tokens.revoke()})
+
+    async def deliveries(request: Request) -> Response:
+        since = int(request.query_params.get("since", 0))
+        rows = [d for d in sandbox.sender.deliveries if d["seq"] > since]
+        return _json({"deliveries": rows})
+
+    async def wait_deliveries(request: Request) -> Response:
+        timeout = float(request.query_params.get("timeout", 10))
+        try:
+            await asyncio.wait_for(sandbox.sender.idle(), timeout)
+        except TimeoutError:
+            return JSONResponse({"error": f"deliveries still pending after {timeout}s"}, 504)
+        return await deliveries(request)
+
+    table = [
+        ("/_sandbox/health", health, ["GET"]),
+        ("/_sandbox/settings", get_settings, ["GET"]),
+        ("/_sandbox/settings", patch_settings, ["PATCH"]),
+        ("/_sandbox/reset", reset, ["POST"]),
+        ("/_sandbox/tick", tick, ["POST"]),
+        ("/_sandbox/orders", orders, ["GET"]),
+        ("/_sandbox/orders/{order_id:int}", one_order, ["GET"]),
+        ("/_sandbox/products", products, ["GET"]),
+        ("/_sandbox/requests", requests_log, ["GET"]),
+        ("/_sandbox/requests", clear_requests, ["DELETE"]),
+        ("/_sandbox/faults", script_faults, ["POST"]),
+        ("/_sandbox/faults", clear_faults, ["DELETE"]),
+        ("/_sandbox/tokens/revoke", revoke_tokens, ["POST"]),
+        ("/_sandbox/webhooks/deliveries", deliveries, ["GET"]),
+        ("/_sandbox/webhooks/wait", wait_deliveries, ["POST"]),
+    ]
+    return [
+        Route(path, refusing_bad_input(handler), methods=methods)
+        for path, handler, methods in table
+    ]

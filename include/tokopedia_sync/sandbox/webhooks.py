@@ -1,0 +1,159 @@
+"""Webhook registration (overwrite semantics) and signed delivery of events."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+import httpx
+
+from tokopedia_sync.sandbox.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+URL_KEYS = (
+    "order_notification_url",
+    "order_cancellation_url",
+    "order_status_url",
+    "order_request_cancellation_url",
+    "order_confirm_delivery_notification_url",
+    "order_actions_url",
+    "order_partial_fulfillment_url",
+    "product_creation_url",
+    "product_edit_url",
+    "product_changes_url",
+    "chat_notification_url",
+    "campaign_notification_url",
+    "product_discussion_url",
+)
+
+EVENT_URL_KEYS = {
+    "order_notification": "order_notification_url",
+    "order_status": "order_status_url",
+    "order_cancellation": "order_cancellation_url",
+    "product_changes": "product_changes_url",
+    "product_creation": "product_creation_url",
+}
+
+ATTEMPTS = 3
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The `Authorization-Hmac` value: lowercase hex HMAC-SHA256 of the raw body."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookRegistry:
+    """What the app registered. Every registration replaces all of it: a URL left out is emptied."""
+
+    def __init__(self, fs_id: int) -> None:
+        self.fs_id = fs_id
+        self.urls: dict[str, str] = dict.fromkeys(URL_KEYS, "")
+        self.secret = ""
+
+    def register(self, body: object) -> None:
+        if not isinstance(body, dict):
+            raise _bad_input("the body must be a JSON object")
+        if "fs_id" in body and str(body["fs_id"]) != str(self.fs_id):
+            raise _bad_input(f"fs_id {body['fs_id']} does not match the path")
+        unknown = set(body) - {*URL_KEYS, "fs_id", "webhook_secret"}
+        if unknown:
+            raise _bad_input(f"unknown keys {sorted(unknown)}")
+        urls = {}
+        for key in URL_KEYS:
+            value = body.get(key, "") or ""
+            if not isinstance(value, str) or (
+                value and not value.startswith(("http://", "https://"))
+            ):
+                raise _bad_input(f"{key} must be an http(s) URL or empty")
+            urls[key] = value
+        secret = body.get("webhook_secret", "") or ""
+        if not isinstance(secret, str):
+            raise _bad_input("webhook_secret must be text")
+        self.urls, self.secret = urls, secret
+
+    def listing(self) -> dict:
+        return {"fs_id": self.fs_id, **self.urls, "webhook_secret": self.secret}
+
+    def url_for(self, kind: str) -> str:
+        key = EVENT_URL_KEYS.get(kind)
+        return self.urls.get(key, "") if key else ""
+
+
+def _bad_input(reason: str) -> ApiError:
+    return ApiError(400, "bad input data", reason)
+
+
+class WebhookSender:
+    """Queues signed deliveries and POSTs them from a background task, three tries each."""
+
+    def __init__(self, registry: WebhookRegistry, clock: Callable[[], float] = time.time) -> None:
+        self.registry = registry
+        self.clock = clock
+        self.deliveries: deque[dict] = deque(maxlen=20_000)
+        self._queue: asyncio.Queue[tuple[str, str, bytes, str]] = asyncio.Queue()
+        self._seq = 0
+
+    def enqueue(self, kind: str, payload: dict, url: str | None = None) -> bool:
+        """Queue `payload` for `url` (default: the registered URL for `kind`)."""
+        target = url or self.registry.url_for(kind)
+        if not target:
+            return False
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        self._queue.put_nowait((kind, target, body, sign(self.registry.secret, body)))
+        return True
+
+    async def idle(self) -> None:
+        await self._queue.join()
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            while True:
+                kind, url, body, signature = await self._queue.get()
+                try:
+                    await self._deliver(http, kind, url, body, signature)
+                finally:
+                    self._queue.task_done()
+
+    async def _deliver(
+        self, http: httpx.AsyncClient, kind: str, url: str, body: bytes, signature: str
+    ) -> None:
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization-Hmac": signature,
+            "User-Agent": "tokopedia-sandbox-webhook",
+        }
+        status, error = None, ""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                response = await http.post(url, content=body, headers=headers)
+                status, error = response.status_code, ""
+                if response.is_success:
+                    break
+            except httpx.HTTPError as exc:
+                status, error = None, f"{type(exc).__name__}: {exc}"
+            if attempt < ATTEMPTS:
+                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+        self._seq += 1
+        self.deliveries.append(
+            {
+                "seq": self._seq,
+                "time": self.clock(),
+                "kind": kind,
+                "url": url,
+                "status": status,
+                "attempts": attempt,
+                "error": error,
+                "body_sha256": hashlib.sha256(body).hexdigest(),
+            }
+        )
+        if status is None or not 200 <= status < 300:
+            log.warning(
+                "webhook %s to %s failed after %d tries: %s", kind, url, attempt, error or status
+            )
