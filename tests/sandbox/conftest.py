@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
+
+MSG_SUCCESS = "Your request has been processed successfully"
 
 
 class RawApi:
@@ -46,6 +50,12 @@ class RawApi:
     def post(self, path: str, body=None, **params) -> requests.Response:
         return self.request("POST", path, params=params, json=body)
 
+    def patch(self, path: str, body=None, **params) -> requests.Response:
+        return self.request("PATCH", path, params=params, json=body)
+
+    def delete(self, path: str, body=None, **params) -> requests.Response:
+        return self.request("DELETE", path, params=params, json=body)
+
 
 @pytest.fixture
 def api(sandbox) -> RawApi:
@@ -59,3 +69,22 @@ def error_of(response: requests.Response) -> tuple[int, str]:
     header = response.json()["header"]
     assert response.json()["data"] is None
     return response.status_code, header["error_code"]
+
+
+def data_of(response: requests.Response) -> Any:
+    """The `data` of a successful answer in the `{header, data}` envelope."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["header"]["messages"] == MSG_SUCCESS
+    return body["data"]
+
+
+def every_page(api: RawApi, path: str, per_page: int, **params) -> list[list[dict]]:
+    """Pages of a paged list, read the way a client must: until a page is short."""
+    pages = []
+    for page in range(1, 10_000):
+        rows = data_of(api.get(path, page=page, per_page=per_page, **params))
+        pages.append(rows)
+        if len(rows) < per_page:
+            return pages
+    raise AssertionError(f"{path} never returned a short page")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -245,7 +245,7 @@ class SandboxState:
 
     def listed_orders(
         self,
-        shops: Iterable[Shop],
+        shops: list[Shop],
         from_date: int,
         to_date: int,
         status: int | None,
@@ -266,7 +266,8 @@ class SandboxState:
             found = [order for order in found if order.status == status]
         if warehouse_id is not None:
             found = [order for order in found if order.warehouse_id == warehouse_id]
-        if len(found) > 1 and status is None and warehouse_id is None:
+        # Each shop's orders are in create order already; only several shops need merging.
+        if len(shops) > 1:
             found.sort(key=lambda order: (order.create_time, order.order_id))
         return found
 
