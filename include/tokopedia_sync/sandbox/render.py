@@ -306,11 +306,8 @@ def product_info(product: Product, state: SandboxState) -> dict:
     """A product in the camelCase shape of `/inventory/v1/fs/{fs_id}/product/info`."""
     shop = state.shops[product.shop_id]
     category = CATEGORIES[product.category_index]
-    if product.children:
-        children = [state.products[c] for c in product.children]
-        stock = sum(child.total_stock for child in children)
-    else:
-        stock = product.total_stock
+    children = state.live_children(product)
+    stock = sum(child.total_stock for child in children) if children else product.total_stock
     showcase = next((s for s in shop.showcases if s.showcase_id == product.showcase_id), None)
     url = product_url(product, shop)
     picture_path = f"product-1/{product.created % 97}/{product.product_id}"
@@ -336,9 +333,9 @@ def product_info(product: Product, state: SandboxState) -> dict:
         "main_stock": stock,
         "reserve_stock": 0,
         "variant": {
-            "isParent": bool(product.children),
-            "isVariant": bool(product.children) or product.parent_id is not None,
-            "childrenID": list(product.children),
+            "isParent": bool(children),
+            "isVariant": bool(children) or product.parent_id is not None,
+            "childrenID": [child.product_id for child in children],
         },
         "menu": {"id": product.showcase_id, "name": showcase.name if showcase else ""},
         "preorder": {},
@@ -398,7 +395,7 @@ def product_info(product: Product, state: SandboxState) -> dict:
 def variants(parent: Product, state: SandboxState) -> dict:
     """The variant tree of `/product/variant/{product_id}` for a parent product."""
     shop = state.shops[parent.shop_id]
-    children = [state.products[c] for c in parent.children]
+    children = state.live_children(parent)
     axes: dict[int, list[int]] = {}
     for child in children:
         for option in child.option_ids:

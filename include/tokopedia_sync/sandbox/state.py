@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from tokopedia_sync.order_status import FINAL_STATUSES, PAYMENT_VERIFIED
 from tokopedia_sync.sandbox import seed
@@ -239,6 +240,14 @@ class SandboxState:
             return None
         return product
 
+    def live_children(self, product: Product) -> list[Product]:
+        """The variants of a parent product that were not deleted."""
+        return [
+            child
+            for child_id in product.children
+            if (child := self.products[child_id]).status != PRODUCT_DELETED
+        ]
+
     def product_by_sku(self, shop_id: int, sku: str) -> Product | None:
         product_id = self._skus.get((shop_id, sku))
         return None if product_id is None else self.live_product(product_id)
@@ -273,9 +282,9 @@ class SandboxState:
 
     def shop_products(self, shop: Shop, sort: int) -> list[Product]:
         products = [self.products[pid] for pid in shop.product_ids]
-        key = _PRODUCT_SORTS.get(sort)
-        if key is not None:
-            products.sort(key=key)
+        if sort in _PRODUCT_SORTS:
+            key, descending = _PRODUCT_SORTS[sort]
+            products.sort(key=key, reverse=descending)
         return products
 
     # ---- orders: what the seller does ------------------------------------------------------
@@ -479,7 +488,8 @@ class SandboxState:
                     "There are some problem when retrieve product info"
                 )
                 continue
-            family = [product, *(self.products[c] for c in product.children)]
+            # A variant deleted on its own stays deleted whatever later happens to its parent.
+            family = [product, *self.live_children(product)]
             for member in family:
                 previous = member.status
                 member.status = status
@@ -563,6 +573,8 @@ class SandboxState:
             problems = _product_problems(item, creating=False)
             if product is None or product.shop_id != shop.shop_id:
                 problems.insert(0, f"product id {product_id!r} is not a product of this shop")
+            elif not problems and self._sku_taken(shop, item.get("sku"), product):
+                problems.append(f"sku {item['sku']} is already used by another product")
             if problems:
                 failed.append({"product_id": product_id, "error": problems})
                 continue
@@ -583,6 +595,10 @@ class SandboxState:
             product.updated = now
             succeeded.append({"product_id": product.product_id})
         return self._record_upload(len(items), succeeded, failed)["upload_id"]
+
+    def _sku_taken(self, shop: Shop, sku: object, product: Product) -> bool:
+        owner = self.product_by_sku(shop.shop_id, sku) if isinstance(sku, str) and sku else None
+        return owner is not None and owner is not product
 
     def _record_upload(self, total: int, succeeded: list, failed: list) -> dict:
         upload = {
@@ -614,17 +630,19 @@ VALUE_KEYS = {
     "price_changes": "new_price",
 }
 
-_PRODUCT_SORTS: dict[int, Callable[[Product], object]] = {
-    2: lambda p: -p.updated,
-    3: lambda p: -p.sold,
-    4: lambda p: p.sold,
-    5: lambda p: -p.price,
-    6: lambda p: p.price,
-    7: lambda p: p.name,
-    8: lambda p: tuple(-ord(c) for c in p.name),
-    9: lambda p: p.total_stock,
-    10: lambda p: -p.total_stock,
+_PRODUCT_SORTS: dict[int, tuple[Callable[[Product], Any], bool]] = {
+    2: (lambda p: p.updated, True),
+    3: (lambda p: p.sold, True),
+    4: (lambda p: p.sold, False),
+    5: (lambda p: p.price, True),
+    6: (lambda p: p.price, False),
+    7: (lambda p: p.name, False),
+    8: (lambda p: p.name, True),
+    9: (lambda p: p.total_stock, False),
+    10: (lambda p: p.total_stock, True),
 }
+"""Product list sorts by their API number: (key, descending). Python's sort stays stable when
+reversed, so equal keys keep the shop's own order either way."""
 
 
 def _row_value_problem(action: str, value: object, product: Product, warehouse: int) -> str | None:
