@@ -1,0 +1,64 @@
+"""Clients pointed at the test sandbox, and a throwaway Postgres database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, FS_ID, SHOP_ID
+from tokopedia_sync.client import ClientConfig, TokopediaClient
+
+POSTGRES_URL = os.environ.get("TOKOPEDIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+WEBHOOK_SECRET = "test-webhook-secret-81c4e0"
+
+
+def sandbox_config(sandbox, **overrides) -> ClientConfig:
+    settings = {
+        "fs_id": FS_ID,
+        "shop_id": SHOP_ID,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "webhook_secret": WEBHOOK_SECRET,
+        "api_base_url": sandbox.base_url,
+        "auth_base_url": f"{sandbox.base_url}/accounts",
+        "max_retry_seconds": 60.0,
+        **overrides,
+    }
+    return ClientConfig(**settings)
+
+
+@pytest.fixture
+def make_client(sandbox) -> Iterator:
+    """Build clients on the sandbox; every client made is closed after the test."""
+    made: list[TokopediaClient] = []
+
+    def make(**overrides) -> TokopediaClient:
+        budget = overrides.pop("budget", None)
+        mask = overrides.pop("mask", None)
+        client = TokopediaClient(sandbox_config(sandbox, **overrides), budget=budget, mask=mask)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client) -> TokopediaClient:
+    return make_client()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of its own for this test run, dropped at the end."""
+    name = f"tokopedia_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{POSTGRES_URL}/{name}"
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
