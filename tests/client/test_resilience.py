@@ -77,7 +77,7 @@ class TestRetries:
         sandbox.control.script_faults("slow", "slow", "slow", path_prefix=SHOP_INFO)
 
         began = time.monotonic()
-        with pytest.raises(TransportError, match="timed out.*gave up after 3 attempts"):
+        with pytest.raises(TransportError, match=r"timed out.*gave up after 3 attempts"):
             client.shop.info()
 
         assert time.monotonic() - began < 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -138,7 +139,7 @@ class TestOrderWindows:
         assert cuts[0][0] == 0
         assert cuts[-1][1] == 10 * 86_400
         assert all(stop - start <= MAX_WINDOW_SECONDS for start, stop in cuts)
-        assert all(b[0] == a[1] for a, b in zip(cuts, cuts[1:], strict=False))
+        assert all(b[0] == a[1] for a, b in itertools.pairwise(cuts))
 
     def test_a_range_within_one_window_is_one_window(self):
         assert list(windows(100, 200)) == [(100, 200)]

@@ -43,7 +43,7 @@ def _whole_number(source: str, label: str, value: Any) -> int:
 
 
 def config_from_connection(conn: Any) -> ClientConfig:
-    """A client configuration from an Airflow connection, with errors naming connection and field."""
+    """Client settings from an Airflow connection; errors name the connection and the field."""
     source = f"Tokopedia connection {conn.conn_id!r}"
     extras = conn.extra_dejson
     ids = {}
