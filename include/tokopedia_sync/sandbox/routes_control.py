@@ -125,10 +125,11 @@ def routes(sandbox: Sandbox) -> list[Route]:
 
     async def tick(request: Request) -> Response:
         body = await body_of(request)
+        shop_id = int(body["shop_id"]) if body.get("shop_id") is not None else None
+        if shop_id is not None and shop_id not in sandbox.state.shops:
+            raise ValueError(f"shop {shop_id} is not one of the sandbox's shops")
         result = sandbox.state.tick(
-            int(body.get("new_orders", 0)),
-            int(body.get("advances", 0)),
-            int(body["shop_id"]) if body.get("shop_id") is not None else None,
+            int(body.get("new_orders", 0)), int(body.get("advances", 0)), shop_id
         )
         return _json(result)
 

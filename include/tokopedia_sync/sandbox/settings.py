@@ -58,6 +58,8 @@ class FaultRates:
     @classmethod
     def from_mapping(cls, mapping: dict[str, float]) -> FaultRates:
         """Build rates from `{"5xx": 0.1, ...}` as sent to the control API."""
+        if not isinstance(mapping, dict):
+            raise ValueError('faults must be an object such as {"5xx": 0.1}')
         unknown = set(mapping) - set(cls._KIND_FIELDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; use {', '.join(FAULT_KINDS)}")
@@ -107,6 +109,8 @@ def _budget_value(family: str, value: object) -> int | None:
 
 def budgets_from_mapping(mapping: dict[str, object]) -> dict[str, int | None]:
     """Validate budgets as sent to the control API: `{"orders": 400, "shop": null}`."""
+    if not isinstance(mapping, dict):
+        raise ValueError('budgets must be an object such as {"orders": 400}')
     unknown = set(mapping) - set(FAMILIES)
     if unknown:
         raise ValueError(f"unknown budget families {sorted(unknown)}; use {', '.join(FAMILIES)}")
