@@ -135,6 +135,9 @@ class Call:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise bad_request(error_code, f"the request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            # The JSON parser recurses per nesting level; a hostile body is a bad request.
+            raise bad_request(error_code, "the request body is nested too deeply") from None
 
     def shop(self, error_code: str = "PRD_DLV_001") -> Shop:
         """The shop named by the `shop_id` query parameter, which must be linked to the app."""

@@ -89,7 +89,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
         async def endpoint(request: Request) -> Response:
             try:
                 return await handler(request)
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
                 return JSONResponse({"error": str(exc)}, 400)
 
         return endpoint

@@ -523,7 +523,7 @@ class SandboxState:
         for item in items[:granted]:
             problems = _product_problems(item, creating=True)
             sku = item.get("sku") or ""
-            if sku and self.product_by_sku(shop.shop_id, sku) is not None:
+            if self._sku_taken(shop, sku, None):
                 problems.append(f"sku {sku} is already used by another product")
             if problems:
                 failed.append(
@@ -596,7 +596,8 @@ class SandboxState:
             succeeded.append({"product_id": product.product_id})
         return self._record_upload(len(items), succeeded, failed)["upload_id"]
 
-    def _sku_taken(self, shop: Shop, sku: object, product: Product) -> bool:
+    def _sku_taken(self, shop: Shop, sku: object, product: Product | None) -> bool:
+        """Whether another product of the shop than `product` already has `sku`."""
         owner = self.product_by_sku(shop.shop_id, sku) if isinstance(sku, str) and sku else None
         return owner is not None and owner is not product
 
