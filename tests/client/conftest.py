@@ -31,6 +31,19 @@ def sandbox_config(sandbox, **overrides) -> ClientConfig:
     return ClientConfig(**settings)
 
 
+class FakeTime:
+    """A clock for budgets under test: sleeping moves it on at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def make_client(sandbox) -> Iterator:
     """Build clients on the sandbox; every client made is closed after the test."""

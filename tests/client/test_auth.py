@@ -55,8 +55,11 @@ class TestTokenCache:
                 pages += 1
 
         log = sandbox.control.requests(since=start)["requests"]
-        assert [r for r in log if r["status"] == 401] == []
-        assert len(token_requests(sandbox, start)) >= 3
+        refused = [i for i, r in enumerate(log) if r["status"] == 401]
+        # A token may lapse between its last check and its use; that call fetches a new one.
+        assert all(log[i + 1]["path"] == "/accounts/token" for i in refused)
+        assert len(refused) <= client.tokens.minted
+        assert client.tokens.minted >= 3
         assert pages > 10
 
     def test_a_revoked_token_is_refreshed_once_and_the_call_succeeds(self, client, sandbox):

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from tests.client.conftest import FakeTime
 from tokopedia_sync.client import ClientConfig, ConfigurationError, MalformedResponseError
 from tokopedia_sync.client.budget import LocalBudget, Window, pause_from_headers, window_from_header
 from tokopedia_sync.client.bulk import row_problem
@@ -147,17 +148,6 @@ class TestOrderWindows:
     def test_a_backwards_range_is_refused(self):
         with pytest.raises(ValueError, match="before it starts"):
             list(windows(200, 100))
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class TestLocalBudget:

@@ -121,11 +121,14 @@ class TokenProvider:
                 status=response.status_code,
                 request="POST /token",
             ) from None
+        now = self._clock()
+        if value == self._token.value:
+            # Tokopedia hands the same token back until it really expires: keep using it until
+            # then. Should it lapse a moment early, the 401 that follows fetches a new one.
+            return Token(value, now + lifetime, now + lifetime)
         if self._on_token is not None:
             self._on_token(value)
         self.minted += 1
-        now = self._clock()
-        # Refresh a little early; Tokopedia hands the same token back until it really expires.
-        margin = min(60.0, lifetime * 0.1)
         log.info("obtained a Tokopedia access token valid for %.0f s", lifetime)
+        margin = min(60.0, lifetime * 0.1)
         return Token(value, now + lifetime, now + lifetime - margin)
