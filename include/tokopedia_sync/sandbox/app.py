@@ -52,14 +52,21 @@ class Sandbox:
     def reset(self) -> None:
         self._build(self.initial)
         self.request_log.clear()
-        self.sender.deliveries.clear()
+        self.sender.forget()
 
-    def reconfigure(self, settings: SandboxSettings) -> None:
-        """Apply changed run-time knobs (budgets, faults, rates, token TTL) without reseeding."""
-        self.settings = self.state.settings = settings
-        self.tokens.ttl = settings.token_ttl
-        self.limiter.set_budgets(settings.budgets)
-        self.faults.configure(settings.faults, settings.fault_seed)
+    def reconfigure(self, budgets: dict[str, int | None] | None = None, **changes: object) -> None:
+        """Change run-time knobs without reseeding; only what is given changes.
+
+        The families named in `budgets` start a fresh window; the fault generator is re-seeded
+        only when the faults or their seed are given.
+        """
+        if budgets is not None:
+            changes["budgets"] = {**self.settings.budgets, **budgets}
+            self.limiter.set_budgets(budgets)
+        self.settings = self.state.settings = self.settings.replace(**changes)
+        self.tokens.ttl = self.settings.token_ttl
+        if "faults" in changes or "fault_seed" in changes:
+            self.faults.configure(self.settings.faults, self.settings.fault_seed)
 
     def _on_event(self, event: Event) -> None:
         if self.webhooks.url_for(event.kind):

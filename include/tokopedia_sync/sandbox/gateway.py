@@ -244,11 +244,9 @@ async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -
                 sandbox.tokens.revoke(token.value)
         response = await _answer(sandbox, route, call, started)
         if fault == "malformed":
-            response = Response(
-                response.body[: max(1, len(response.body) // 2)],
-                response.status_code,
-                media_type=JSON,
-            )
+            truncated = response.body[: max(1, len(response.body) // 2)]
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            response = Response(truncated, response.status_code, headers=headers)
     sandbox.request_log.add(
         {
             "time": sandbox.clock(),

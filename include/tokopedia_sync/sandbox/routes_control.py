@@ -106,17 +106,18 @@ def routes(sandbox: Sandbox) -> list[Route]:
         body = await body_of(request)
         changes: dict[str, object] = {}
         if "budgets" in body:
-            budgets = dict(sandbox.settings.budgets)
-            budgets.update(budgets_from_mapping(body.pop("budgets")))
-            changes["budgets"] = budgets
+            changes["budgets"] = budgets_from_mapping(body.pop("budgets"))
         if "faults" in body:
             changes["faults"] = FaultRates.from_mapping(body.pop("faults"))
         for key, kind in RUNTIME_NUMBERS.items():
             if key in body:
-                changes[key] = kind(body.pop(key))
+                value = kind(body.pop(key))
+                if value < 0:
+                    raise ValueError(f"{key} cannot be negative, got {value}")
+                changes[key] = value
         if body:
             raise ValueError(f"cannot change {sorted(body)} at run time; restart the sandbox")
-        sandbox.reconfigure(sandbox.settings.replace(**changes))
+        sandbox.reconfigure(**changes)
         return await get_settings(request)
 
     async def reset(request: Request) -> Response:

@@ -333,7 +333,8 @@ class SandboxState:
     def confirm_shipping(self, order_id: int, body: dict) -> None:
         order = self.order(order_id)
         awb = body.get("shipping_ref_num")
-        if body.get("order_status") != 500:
+        status = body.get("order_status")
+        if isinstance(status, bool) or not isinstance(status, int) or status != 500:
             raise bad_request("ORD_DLV_023", "order_status must be 500 to confirm shipping")
         if not isinstance(awb, str) or not awb.strip():
             raise bad_request("ORD_DLV_021", "shipping_ref_num is empty")
@@ -710,6 +711,6 @@ def _product_problems(item: dict, *, creating: bool) -> list[str]:
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 problems.append(f"{key} must be a whole number from {low} to {high}")
     sku = item.get("sku")
-    if sku is not None and (not isinstance(sku, str) or len(sku) > 50):
+    if "sku" in item and (not isinstance(sku, str) or len(sku) > 50):
         problems.append("sku must be text of at most 50 characters")
     return problems

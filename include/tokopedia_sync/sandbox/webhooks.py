@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
 import logging
 import time
@@ -13,6 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
+from tokopedia_sync.client.webhooks import signature
 from tokopedia_sync.sandbox.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,6 @@ EVENT_URL_KEYS = {
 }
 
 ATTEMPTS = 3
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The `Authorization-Hmac` value: lowercase hex HMAC-SHA256 of the raw body."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 class WebhookRegistry:
@@ -106,8 +101,15 @@ class WebhookSender:
         if not target:
             return False
         body = json.dumps(payload, separators=(",", ":")).encode()
-        self._queue.put_nowait((kind, target, body, sign(self.registry.secret, body)))
+        self._queue.put_nowait((kind, target, body, signature(self.registry.secret, body)))
         return True
+
+    def forget(self) -> None:
+        """Drop queued deliveries and the delivery log, as a reset must."""
+        while not self._queue.empty():
+            self._queue.get_nowait()
+            self._queue.task_done()
+        self.deliveries.clear()
 
     async def idle(self) -> None:
         await self._queue.join()
