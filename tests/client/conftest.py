@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, FS_ID, SHOP_ID
 from tokopedia_sync.client import ClientConfig, TokopediaClient
 
-POSTGRES_URL = os.environ.get("TOKOPEDIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 WEBHOOK_SECRET = "test-webhook-secret-81c4e0"
 
 
@@ -64,14 +60,3 @@ def make_client(sandbox) -> Iterator:
 @pytest.fixture
 def client(make_client) -> TokopediaClient:
     return make_client()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database of its own for this test run, dropped at the end."""
-    name = f"tokopedia_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{POSTGRES_URL}/{name}"
-    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,126 @@
+"""Build one DAG per shop and enabled feature from the shops file.
+
+Runs at DAG parse time: it reads the shops file and creates DAG objects, nothing more. No
+network, no database, and no import heavier than Airflow's own authoring API.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
+
+from tokopedia_sync import tasks
+from tokopedia_sync.shops import Shop, ShopsConfig
+
+DEFAULT_ARGS = {
+    "retries": 3,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+ORDERS_DOC = """
+### Tokopedia orders of shop `{key}`
+
+Reads the orders created since the last run (less a {lookback}-minute lookback, since an order is
+only listed once it is paid), cut into the 3-day windows Tokopedia accepts, and loads them into
+Postgres. On its first run it reaches back to {start}, window by window; a run killed half way
+continues where the last committed window ended. Then it re-reads orders that are not finished
+yet (up to {refresh} requests a run), because Tokopedia's order list only filters on creation time
+and would otherwise never show their later status changes.
+
+Writes `{schema}.orders`, `{schema}.order_items`, `{schema}.order_status_history`,
+`{schema}.sync_state` and `{schema}.sync_runs` (the run ledger). Rows that did not change are not
+rewritten. Connection: `{conn}`; budget: shared through `{postgres}`.
+"""
+
+PRODUCTS_DOC = """
+### Tokopedia products of shop `{key}`
+
+Reads the products changed lately (newest first, stopping at the first page without changes)
+and, every {hours} hours, all products: a full scan also marks products gone from Tokopedia as
+deleted (`deleted_at`), never removing them.
+
+Writes `{schema}.products`, `{schema}.product_stock` (per warehouse), `{schema}.sync_state` and
+`{schema}.sync_runs`. Connection: `{conn}`; budget: shared through `{postgres}`.
+"""
+
+
+def table_asset(config: ShopsConfig, table: str) -> Asset:
+    """A staging table as an Airflow Asset, named after the Postgres connection and schema."""
+    return Asset(
+        name=f"tokopedia_staging.{config.schema}.{table}",
+        uri=f"tokopedia-staging://{config.postgres_conn_id}/{config.schema}/{table}",
+    )
+
+
+def timetable(shop: Shop) -> CronDataIntervalTimetable | None:
+    """Every `interval` minutes with a real data interval; None (manual) without one."""
+    if shop.interval is None:
+        return None
+    cron = "0 * * * *" if shop.interval == 60 else f"*/{shop.interval} * * * *"
+    return CronDataIntervalTimetable(cron, timezone="UTC")
+
+
+def _dag(config: ShopsConfig, shop: Shop, feature: str, doc: str) -> DAG:
+    return DAG(
+        dag_id=f"tokopedia_{shop.key}_{feature}",
+        description=f"Tokopedia {feature} of shop {shop.key} into Postgres",
+        schedule=timetable(shop),
+        start_date=shop.start,
+        catchup=False,
+        max_active_runs=1,
+        default_args={**DEFAULT_ARGS, "owner": config.owner},
+        tags=["tokopedia", f"shop:{shop.key}", feature],
+        doc_md=doc,
+        dagrun_timeout=timedelta(hours=6),
+    )
+
+
+def orders_dag(config: ShopsConfig, shop: Shop) -> DAG:
+    doc = ORDERS_DOC.format(
+        key=shop.key,
+        lookback=shop.order_lookback_minutes,
+        start=shop.start_date.isoformat(),
+        refresh=shop.open_order_refresh_requests,
+        schema=config.schema,
+        conn=shop.tokopedia_conn_id,
+        postgres=config.postgres_conn_id,
+    )
+    with _dag(config, shop, "orders", doc) as dag:
+        outlets = [
+            table_asset(config, t) for t in ("orders", "order_items", "order_status_history")
+        ]
+        task(task_id="sync_orders", outlets=outlets)(tasks.sync_orders)(str(config.path), shop.key)
+    return dag
+
+
+def products_dag(config: ShopsConfig, shop: Shop) -> DAG:
+    doc = PRODUCTS_DOC.format(
+        key=shop.key,
+        hours=shop.product_full_scan_hours,
+        schema=config.schema,
+        conn=shop.tokopedia_conn_id,
+        postgres=config.postgres_conn_id,
+    )
+    with _dag(config, shop, "products", doc) as dag:
+        outlets = [table_asset(config, t) for t in ("products", "product_stock")]
+        task(task_id="sync_products", outlets=outlets)(tasks.sync_products)(
+            str(config.path), shop.key
+        )
+    return dag
+
+
+BUILDERS = {"orders": orders_dag, "products": products_dag}
+
+
+def build_dags(config: ShopsConfig) -> dict[str, DAG]:
+    """Every DAG of every shop, by dag_id. A disabled feature makes no DAG."""
+    dags = {}
+    for shop in config.shops:
+        for feature, build in BUILDERS.items():
+            if shop.enabled(feature):
+                dag = build(config, shop)
+                dags[dag.dag_id] = dag
+    return dags

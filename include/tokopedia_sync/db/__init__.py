@@ -1,0 +1,1 @@
+"""Postgres side of the project: versioned migrations of the staging schema."""

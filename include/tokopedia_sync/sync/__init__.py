@@ -1,0 +1,1 @@
+"""Moving data between Tokopedia and the Postgres staging tables."""

@@ -1,0 +1,212 @@
+"""Loading batches into the staging tables: COPY into temporary tables, then one upsert that
+leaves unchanged rows alone, in a transaction together with the sync state it covers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tokopedia_sync.sync.rows import ITEM_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, STOCK_COLUMNS
+
+
+@dataclass
+class Written:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Written) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _copy(conn: Any, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> None:
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _temp_copy_of(conn: Any, name: str, table: str) -> None:
+    """A temporary table shaped like `table`, emptied at every commit."""
+    conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table} INCLUDING DEFAULTS) "
+        "ON COMMIT DELETE ROWS"
+    )
+
+
+def _assignments(columns: Iterable[str], skip: set[str]) -> str:
+    return ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in skip)
+
+
+class OrderLoader:
+    """Upserts orders with their items and status history; a transaction per batch."""
+
+    def __init__(self, conn: Any, schema: str, run_id: int) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.run_id = run_id
+        _temp_copy_of(conn, "incoming_orders", f"{schema}.orders")
+        _temp_copy_of(conn, "incoming_items", f"{schema}.order_items")
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS changed_orders "
+            "(order_id bigint, status_code integer, status_name text, inserted boolean) "
+            "ON COMMIT DELETE ROWS"
+        )
+
+    def load(
+        self,
+        orders: list[tuple],
+        items: list[tuple],
+        also: Callable[[Any], None] | None = None,
+    ) -> Written:
+        """Write one batch; `also` runs inside the same transaction (to move the sync state)."""
+        s = self.schema
+        columns = ", ".join(ORDER_COLUMNS)
+        with self.conn.transaction():
+            _copy(self.conn, "incoming_orders", ORDER_COLUMNS, orders)
+            _copy(self.conn, "incoming_items", ITEM_COLUMNS, items)
+            self.conn.execute(
+                f"""
+                WITH upserted AS (
+                    INSERT INTO {s}.orders AS o ({columns}, changed_by_run)
+                    SELECT DISTINCT ON (order_id) {columns}, %(run)s FROM incoming_orders
+                    ORDER BY order_id
+                    ON CONFLICT (order_id) DO UPDATE SET
+                        {_assignments(ORDER_COLUMNS, {"order_id"})},
+                        changed_at = now(), changed_by_run = EXCLUDED.changed_by_run
+                    WHERE o.raw IS DISTINCT FROM EXCLUDED.raw
+                    RETURNING o.order_id, o.status_code, o.status_name, (o.xmax = 0) AS inserted
+                )
+                INSERT INTO changed_orders SELECT * FROM upserted
+                """,
+                {"run": self.run_id},
+            )
+            self.conn.execute(
+                f"DELETE FROM {s}.order_items i USING changed_orders c "
+                "WHERE i.order_id = c.order_id AND NOT c.inserted"
+            )
+            item_columns = ", ".join(ITEM_COLUMNS)
+            self.conn.execute(
+                f"INSERT INTO {s}.order_items ({item_columns}) "
+                f"SELECT DISTINCT ON (order_id, line_no) {item_columns} FROM incoming_items "
+                "WHERE order_id IN (SELECT order_id FROM changed_orders) "
+                "ORDER BY order_id, line_no"
+            )
+            self.conn.execute(
+                f"INSERT INTO {s}.order_status_history "
+                "(order_id, status_code, status_name, observed_at, source) "
+                "SELECT order_id, status_code, status_name, now(), 'poll' FROM changed_orders "
+                "ON CONFLICT (order_id, status_code) DO NOTHING"
+            )
+            inserted, updated = self.conn.execute(
+                "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+                "FROM changed_orders"
+            ).fetchone()
+            if also is not None:
+                also(self.conn)
+        distinct = len({row[0] for row in orders})
+        return Written(inserted, updated, distinct - inserted - updated)
+
+
+class ProductLoader:
+    """Upserts products with their per-warehouse stock; remembers what a full scan saw."""
+
+    def __init__(self, conn: Any, schema: str, run_id: int) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.run_id = run_id
+        _temp_copy_of(conn, "incoming_products", f"{schema}.products")
+        _temp_copy_of(conn, "incoming_stock", f"{schema}.product_stock")
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS changed_products "
+            "(product_id bigint, inserted boolean) ON COMMIT DELETE ROWS"
+        )
+        # Survives the per-batch commits: the ids a full scan has seen so far.
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS seen_products (product_id bigint PRIMARY KEY)"
+        )
+        conn.execute("TRUNCATE seen_products")
+
+    def load(self, products: list[tuple], stocks: list[tuple], *, remember_seen: bool) -> Written:
+        s = self.schema
+        columns = ", ".join(PRODUCT_COLUMNS)
+        with self.conn.transaction():
+            _copy(self.conn, "incoming_products", PRODUCT_COLUMNS, products)
+            _copy(self.conn, "incoming_stock", STOCK_COLUMNS, stocks)
+            self.conn.execute(
+                f"""
+                WITH upserted AS (
+                    INSERT INTO {s}.products AS p ({columns}, changed_by_run)
+                    SELECT DISTINCT ON (product_id) {columns}, %(run)s FROM incoming_products
+                    ORDER BY product_id
+                    ON CONFLICT (product_id) DO UPDATE SET
+                        {_assignments(PRODUCT_COLUMNS, {"product_id"})},
+                        changed_at = now(), changed_by_run = EXCLUDED.changed_by_run,
+                        deleted_at = NULL
+                    WHERE p.raw IS DISTINCT FROM EXCLUDED.raw OR p.deleted_at IS NOT NULL
+                    RETURNING p.product_id, (p.xmax = 0) AS inserted
+                )
+                INSERT INTO changed_products SELECT * FROM upserted
+                """,
+                {"run": self.run_id},
+            )
+            self.conn.execute(
+                f"""
+                INSERT INTO {s}.product_stock AS ps (product_id, warehouse_id, stock, price)
+                SELECT DISTINCT ON (i.product_id, i.warehouse_id)
+                    i.product_id, i.warehouse_id, i.stock, i.price
+                FROM incoming_stock i JOIN changed_products c USING (product_id)
+                ORDER BY i.product_id, i.warehouse_id
+                ON CONFLICT (product_id, warehouse_id) DO UPDATE SET
+                    stock = EXCLUDED.stock, price = EXCLUDED.price, changed_at = now()
+                WHERE (ps.stock, ps.price) IS DISTINCT FROM (EXCLUDED.stock, EXCLUDED.price)
+                """
+            )
+            self.conn.execute(
+                f"DELETE FROM {s}.product_stock ps USING changed_products c "
+                "WHERE ps.product_id = c.product_id AND NOT EXISTS ("
+                "SELECT 1 FROM incoming_stock i "
+                "WHERE i.product_id = ps.product_id AND i.warehouse_id = ps.warehouse_id)"
+            )
+            if remember_seen:
+                self.conn.execute(
+                    "INSERT INTO seen_products SELECT product_id FROM incoming_products "
+                    "ON CONFLICT DO NOTHING"
+                )
+            inserted, updated = self.conn.execute(
+                "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+                "FROM changed_products"
+            ).fetchone()
+        distinct = len({row[0] for row in products})
+        return Written(inserted, updated, distinct - inserted - updated)
+
+    def link_variants(self, shop_id: int) -> int:
+        """Point each variant at its parent, from the parents' children lists."""
+        s = self.schema
+        return self.conn.execute(
+            f"""
+            UPDATE {s}.products c SET parent_id = l.parent, changed_at = now(),
+                changed_by_run = %(run)s
+            FROM (
+                SELECT product_id AS parent, unnest(children_ids) AS child
+                FROM {s}.products WHERE shop_id = %(shop)s AND children_ids <> '{{}}'
+            ) l
+            WHERE c.product_id = l.child AND c.parent_id IS DISTINCT FROM l.parent
+            """,
+            {"shop": shop_id, "run": self.run_id},
+        ).rowcount
+
+    def mark_unseen_deleted(self, shop_id: int) -> int:
+        """After a complete scan: products of the shop it did not see are gone from Tokopedia."""
+        s = self.schema
+        return self.conn.execute(
+            f"""
+            UPDATE {s}.products p SET deleted_at = now(), changed_at = now(),
+                changed_by_run = %(run)s
+            WHERE p.shop_id = %(shop)s AND p.deleted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM seen_products s WHERE s.product_id = p.product_id)
+            """,
+            {"shop": shop_id, "run": self.run_id},
+        ).rowcount

@@ -1,0 +1,166 @@
+"""Orders into Postgres: read by create time window, load in batches, move the watermark with the
+data, then re-read orders that are not final yet (the order list only filters on create time,
+so status changes of older orders have to be fetched on purpose)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tokopedia_sync.client import TokopediaClient
+from tokopedia_sync.client.orders import MAX_WINDOW_SECONDS, OrderPage
+from tokopedia_sync.sync.ledger import RunCounters, read_state, write_state
+from tokopedia_sync.sync.loader import OrderLoader
+from tokopedia_sync.sync.progress import Progress
+from tokopedia_sync.sync.rows import BadRecord, order_rows
+
+log = logging.getLogger(__name__)
+
+STREAM = "orders"
+BATCH_ORDERS = 2_000
+
+
+@dataclass(frozen=True)
+class OrdersPlan:
+    """What a run reads: orders created in [start, end]."""
+
+    start: datetime
+    end: datetime
+
+
+def plan(
+    watermark: datetime | None,
+    first_start: datetime,
+    interval: tuple[datetime, datetime] | None,
+    lookback: timedelta,
+    now: datetime,
+) -> OrdersPlan:
+    """The range a run reads.
+
+    It starts at the watermark less the lookback (orders only show once paid, a little after
+    they were created), or at the configured start on the first run, so a gap left by missed
+    runs is always filled. A data interval older than that (a backfill) pulls the start back.
+    It ends at the data interval's end (now for a manual run). Never before the configured start.
+    """
+    start = first_start if watermark is None else watermark - lookback
+    end = now
+    if interval is not None:
+        start = min(start, interval[0] - lookback)
+        end = min(interval[1], now) if interval[1] > interval[0] else now
+    start = max(start, first_start)
+    return OrdersPlan(start, max(start, end))
+
+
+def _at(moment: int) -> datetime:
+    return datetime.fromtimestamp(moment, UTC)
+
+
+class OrdersSync:
+    def __init__(
+        self,
+        client: TokopediaClient,
+        conn: Any,
+        schema: str,
+        run_id: int,
+        counters: RunCounters,
+        progress: Progress,
+    ) -> None:
+        self.client = client
+        self.conn = conn
+        self.schema = schema
+        self.run_id = run_id
+        self.counters = counters
+        self.progress = progress
+        self.shop_id = client.config.shop_id
+        self.loader = OrderLoader(conn, schema, run_id)
+
+    def state(self):
+        return read_state(self.conn, self.schema, self.shop_id, STREAM)
+
+    def read_range(self, start: datetime, end: datetime) -> None:
+        """Load every order created in [start, end]; the watermark follows each finished window."""
+        self._load_pages(
+            self.client.orders.pages(start, end),
+            lambda window_end: {"watermark": _at(window_end)},
+            label="orders",
+        )
+
+    def refresh_open(self, before: datetime, max_requests: int) -> None:
+        """Re-read windows holding orders that are not final, from where the last run stopped,
+        until `max_requests` requests are spent; the cursor wraps around when all were read."""
+        if max_requests <= 0:
+            return
+        first_request = self.client.stats.requests
+        cursor = self.state().refresh_cursor
+        while self.client.stats.requests - first_request < max_requests:
+            oldest = self.conn.execute(
+                f"SELECT min(created_at) FROM {self.schema}.orders "
+                "WHERE shop_id = %s AND NOT is_final AND created_at < %s "
+                "AND (%s::timestamptz IS NULL OR created_at >= %s)",
+                (self.shop_id, before, cursor, cursor),
+            ).fetchone()[0]
+            if oldest is None:
+                self._save_cursor(None)
+                return
+            window_end = min(oldest + timedelta(seconds=MAX_WINDOW_SECONDS), before)
+            self._load_pages(
+                self.client.orders.pages(oldest, window_end),
+                lambda end: {"refresh_cursor": _at(end + 1)},
+                label="unfinished orders",
+            )
+            cursor = window_end + timedelta(seconds=1)
+            if window_end >= before:
+                self._save_cursor(None)
+                return
+
+    def _save_cursor(self, cursor: datetime | None) -> None:
+        with self.conn.transaction():
+            write_state(
+                self.conn, self.schema, self.shop_id, STREAM, self.run_id, refresh_cursor=cursor
+            )
+
+    def _load_pages(self, pages: Iterable[OrderPage], state_after_window, label: str) -> None:
+        orders: list[tuple] = []
+        items: list[tuple] = []
+        window: tuple[int, int] | None = None
+
+        def flush(finished_window: tuple[int, int] | None) -> None:
+            also = None
+            if finished_window is not None:
+                values = state_after_window(finished_window[1])
+
+                def also(conn: Any) -> None:
+                    write_state(conn, self.schema, self.shop_id, STREAM, self.run_id, **values)
+
+            written = self.loader.load(orders, items, also)
+            self.counters.inserted += written.inserted
+            self.counters.updated += written.updated
+            self.counters.unchanged += written.unchanged
+            orders.clear()
+            items.clear()
+
+        for page in pages:
+            current = (page.window_start, page.window_end)
+            if window is not None and current != window:
+                flush(window)
+                self.progress.window_done(label, *window)
+            window = current
+            self.counters.pages += 1
+            for order in page.orders:
+                try:
+                    row, lines = order_rows(order)
+                except BadRecord as exc:
+                    self.counters.rejected += 1
+                    log.warning("Skipped an order Tokopedia sent malformed: %s", exc)
+                    continue
+                orders.append(row)
+                items.extend(lines)
+            self.progress.page(label, page.page, current)
+            if len(orders) >= BATCH_ORDERS:
+                flush(None)
+        if window is not None:
+            flush(window)
+            self.progress.window_done(label, *window)

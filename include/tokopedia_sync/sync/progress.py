@@ -1,0 +1,72 @@
+"""What a data engineer reads in the task log: the range, pages and rows so far, the budget,
+retries and throttling, and one summary line at the end."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+from tokopedia_sync.client.transport import ClientStats
+from tokopedia_sync.sync.ledger import RunCounters
+
+log = logging.getLogger("tokopedia_sync.sync")
+
+EVERY_SECONDS = 15.0
+
+
+def when(moment: int | float | datetime | None) -> str:
+    if moment is None:
+        return "-"
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class Progress:
+    def __init__(
+        self, stream: str, counters: RunCounters, stats: ClientStats, budget: int | None
+    ) -> None:
+        self.stream = stream
+        self.counters = counters
+        self.stats = stats
+        self.budget = budget
+        self._last = time.monotonic()
+
+    def _so_far(self) -> str:
+        c = self.counters
+        budget = f" (budget {self.budget}/min)" if self.budget else " (no budget)"
+        return (
+            f"pages {c.pages}, rows {c.rows:,} (new {c.inserted:,}, changed {c.updated:,}, "
+            f"unchanged {c.unchanged:,}), requests {self.stats.requests}{budget}, "
+            f"retries {self.stats.retries}, throttled {self.stats.throttled}, "
+            f"waited for budget {self.stats.budget_wait_seconds:.1f} s"
+        )
+
+    def start(self, what: str, start: datetime | None = None, end: datetime | None = None) -> None:
+        span = f" created {when(start)} .. {when(end)}" if start is not None else ""
+        log.info("Reading %s%s", what, span)
+
+    def page(self, what: str, page: int, window: tuple[int, int] | None = None) -> None:
+        """Called for every page; logs at most every few seconds."""
+        if time.monotonic() - self._last < EVERY_SECONDS:
+            return
+        self._last = time.monotonic()
+        where = f" {when(window[0])} .. {when(window[1])}," if window else ""
+        log.info("%s%s page %d: %s", what, where, page, self._so_far())
+
+    def window_done(self, what: str, window_start: int, window_end: int) -> None:
+        log.info(
+            "%s %s .. %s loaded; %s", what, when(window_start), when(window_end), self._so_far()
+        )
+
+    def note(self, message: str, *args: object) -> None:
+        log.info(message, *args)
+
+    def summary(self, outcome: str) -> str:
+        line = (
+            f"{self.stream} sync {outcome} in {self.counters.seconds:.1f} s: {self._so_far()}, "
+            f"marked deleted {self.counters.deleted}, malformed skipped {self.counters.rejected}"
+        )
+        log.info(line)
+        return line
