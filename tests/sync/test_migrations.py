@@ -7,6 +7,7 @@ import threading
 import psycopg
 import pytest
 
+from tokopedia_sync.client import PostgresBudget
 from tokopedia_sync.db.migrate import Migration, MigrationError, available, check_additive, migrate
 
 
@@ -46,6 +47,9 @@ def test_workers_migrating_at_the_same_time_take_turns(staging_url):
 def test_every_table_and_column_carries_a_comment(staging_url):
     with connect(staging_url) as conn:
         migrate(conn, "tokopedia")
+        budget = PostgresBudget(lambda: connect(staging_url), {"orders": 1}, lambda f: f)
+        budget.acquire("orders", 1, deadline=float("inf"))
+        budget.close()
         missing_tables = conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'tokopedia' AND c.relkind IN ('r', 'v') "

@@ -245,6 +245,10 @@ CREATE TABLE IF NOT EXISTS {schema}.rate_budget_spend (
 COMMENT ON TABLE {schema}.rate_budget_spend IS
     'Requests sent to Tokopedia per credentials and endpoint family, in 100 ms buckets; rows '
     'older than a few minutes are deleted as budgets are used. Shared by every worker.';
+COMMENT ON COLUMN {schema}.rate_budget_spend.budget_key IS
+    'client_id@api-host/family: one budget per set of credentials and endpoint family.';
+COMMENT ON COLUMN {schema}.rate_budget_spend.spent_at IS 'End of the 100 ms bucket.';
+COMMENT ON COLUMN {schema}.rate_budget_spend.units IS 'Requests (bulk rows count one each).';
 CREATE TABLE IF NOT EXISTS {schema}.rate_budget_state (
     budget_key text PRIMARY KEY,
     learned_units integer,
@@ -254,6 +258,12 @@ CREATE TABLE IF NOT EXISTS {schema}.rate_budget_state (
 COMMENT ON TABLE {schema}.rate_budget_state IS
     'Per credentials and endpoint family: the limit Tokopedia announced when tighter than the '
     'configured budget, and until when the family is paused after a 429.';
+COMMENT ON COLUMN {schema}.rate_budget_state.budget_key IS 'As in rate_budget_spend.';
+COMMENT ON COLUMN {schema}.rate_budget_state.learned_units IS
+    'Requests per learned_seconds that Tokopedia''s X-Ratelimit-Limit announced, when tighter.';
+COMMENT ON COLUMN {schema}.rate_budget_state.learned_seconds IS 'Window of learned_units.';
+COMMENT ON COLUMN {schema}.rate_budget_state.paused_until IS
+    'No request of the family before this (after a 429 or an exhausted limit).';
 """
 
 

@@ -3,11 +3,12 @@ error_message}` one and the nested forms, tolerant of the API's loose typing."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from tokopedia_sync.client.errors import MalformedResponseError
 
@@ -39,8 +40,8 @@ def snippet(body: bytes) -> str:
 
 def decode_json(body: bytes, request: str, status: int) -> Any:
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
         raise MalformedResponseError(
             f"{request} answered {status} with a body that is not JSON "
             f"({len(body)} bytes, starting {snippet(body)!r}); Tokopedia or a proxy in between "

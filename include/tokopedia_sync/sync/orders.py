@@ -14,6 +14,7 @@ from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.client.orders import MAX_WINDOW_SECONDS, OrderPage
 from tokopedia_sync.sync.ledger import RunCounters, read_state, write_state
 from tokopedia_sync.sync.loader import OrderLoader
+from tokopedia_sync.sync.prefetch import prefetched
 from tokopedia_sync.sync.progress import Progress
 from tokopedia_sync.sync.rows import BadRecord, order_rows
 
@@ -142,7 +143,7 @@ class OrdersSync:
             orders.clear()
             items.clear()
 
-        for page in pages:
+        for page in prefetched(pages):
             current = (page.window_start, page.window_end)
             if window is not None and current != window:
                 flush(window)

@@ -14,6 +14,7 @@ from typing import Any
 from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.sync.ledger import RunCounters, read_state, write_state
 from tokopedia_sync.sync.loader import ProductLoader
+from tokopedia_sync.sync.prefetch import prefetched
 from tokopedia_sync.sync.progress import Progress
 from tokopedia_sync.sync.rows import BadRecord, product_rows
 
@@ -54,8 +55,13 @@ class ProductsSync:
         self.progress.start("all products (full scan)" if full else "products changed lately")
         products: list[tuple] = []
         stocks: list[tuple] = []
-        sort = None if full else SORT_LAST_UPDATE
-        for page in self.client.products.pages(sort=sort):
+        # A full scan reads every page, so it reads ahead; an incremental one may stop at any page.
+        pages = (
+            prefetched(self.client.products.pages())
+            if full
+            else self.client.products.pages(sort=SORT_LAST_UPDATE)
+        )
+        for page in pages:
             self.counters.pages += 1
             for product in page.products:
                 try:

@@ -7,11 +7,12 @@ the loader records and skips.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import msgspec
 
 from tokopedia_sync.client.envelope import lookup
 from tokopedia_sync.order_status import FINAL_STATUSES, status_name
@@ -81,7 +82,8 @@ class BadRecord(ValueError):
 
 
 def raw_json(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    # msgspec writes JSON about eight times faster than the json module: this runs per row.
+    return msgspec.json.encode(record).decode()
 
 
 def _int(value: Any) -> int | None:

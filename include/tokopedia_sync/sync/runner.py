@@ -1,0 +1,119 @@
+"""One sync run of one stream, recorded in the ledger: the part of a task that knows nothing of
+Airflow, so that benchmarks and tools run exactly what the DAGs run."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tokopedia_sync.client import TokopediaClient
+from tokopedia_sync.db.migrate import migrate
+from tokopedia_sync.shops import Shop
+from tokopedia_sync.sync import orders, products
+from tokopedia_sync.sync.ledger import RunCounters, RunLedger, read_state, write_state
+from tokopedia_sync.sync.progress import Progress
+
+
+@dataclass
+class Run:
+    """Everything one sync run works with."""
+
+    client: TokopediaClient
+    conn: Any
+    schema: str
+    shop: Shop
+    run_id: int
+    counters: RunCounters
+    progress: Progress
+    window: tuple[datetime | None, datetime | None] = (None, None)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def shop_id(self) -> int:
+        return self.client.config.shop_id
+
+    def summary(self) -> dict:
+        """Counts only, nothing secret or personal: safe as a task's XCom."""
+        c = self.counters
+        return {
+            "run_id": self.run_id,
+            "pages": c.pages,
+            "inserted": c.inserted,
+            "updated": c.updated,
+            "unchanged": c.unchanged,
+            "deleted": c.deleted,
+            "requests": self.client.stats.requests,
+        }
+
+
+@contextlib.contextmanager
+def ledgered_run(
+    client: TokopediaClient,
+    conn: Any,
+    schema: str,
+    shop: Shop,
+    stream: str,
+    *,
+    dag_id: str | None = None,
+    airflow_run_id: str | None = None,
+) -> Iterator[Run]:
+    """Migrate the schema, open a ledger row, and close it with the outcome and a summary line.
+
+    `conn` is a psycopg connection in autocommit mode: every batch runs in its own transaction.
+    """
+    migrate(conn, schema)
+    ledger = RunLedger(conn, schema)
+    run_id = ledger.open(
+        shop_id=client.config.shop_id,
+        shop_key=shop.key,
+        stream=stream,
+        dag_id=dag_id,
+        airflow_run_id=airflow_run_id,
+    )
+    counters = RunCounters()
+    budget = client.config.budgets.get(stream)
+    run = Run(
+        client,
+        conn,
+        schema,
+        shop,
+        run_id,
+        counters,
+        Progress(stream, counters, client.stats, budget),
+    )
+    try:
+        yield run
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        ledger.close(run_id, counters, client.stats, window=run.window, error=error)
+        run.progress.summary("failed")
+        raise
+    with conn.transaction():
+        write_state(conn, schema, run.shop_id, stream, run_id, last_success_at=run.now)
+    ledger.close(run_id, counters, client.stats, window=run.window)
+    run.progress.summary("done")
+
+
+def sync_orders(run: Run, interval: tuple[datetime, datetime] | None) -> None:
+    """Orders created in the run's range (plus a lookback), then unfinished older orders."""
+    sync = orders.OrdersSync(
+        run.client, run.conn, run.schema, run.run_id, run.counters, run.progress
+    )
+    state = read_state(run.conn, run.schema, run.shop_id, orders.STREAM)
+    lookback = timedelta(minutes=run.shop.order_lookback_minutes)
+    reading = orders.plan(state.watermark, run.shop.start, interval, lookback, run.now)
+    run.window = (reading.start, reading.end)
+    run.progress.start("orders", reading.start, reading.end)
+    sync.read_range(reading.start, reading.end)
+    sync.refresh_open(reading.start, run.shop.open_order_refresh_requests)
+
+
+def sync_products(run: Run) -> None:
+    """Products changed lately, or all of them (and deletions) when a full scan is due."""
+    sync = products.ProductsSync(
+        run.client, run.conn, run.schema, run.run_id, run.counters, run.progress
+    )
+    sync.run(run.shop.product_full_scan_hours, run.now)
