@@ -18,55 +18,32 @@ part uses a fresh database that is dropped afterwards.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import multiprocessing
-import os
 import resource
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import requests
 
-from tokopedia_sync.client import ClientConfig, PostgresBudget, TokopediaClient
+from benchkit import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SHOP_ID,
+    budget_use,
+    client_config,
+    fresh_database,
+    line,
+)
+from tokopedia_sync.client import PostgresBudget, TokopediaClient
 from tokopedia_sync.sandbox.process import SandboxProcess
 from tokopedia_sync.shops import DEFAULT_FEATURES, Shop
 from tokopedia_sync.sync import runner
 
-POSTGRES_URL = os.environ.get("TOKOPEDIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-SHOP_ID = 479573
-CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 HISTORY_DAYS = 60
 BUDGETED_ORDERS_PER_MINUTE = 400
-
-
-@contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    name = f"tokopedia_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{POSTGRES_URL}/{name}"
-    finally:
-        with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def client_config(base_url: str, budgets: dict | None) -> ClientConfig:
-    return ClientConfig(
-        fs_id=13004,
-        shop_id=SHOP_ID,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        api_base_url=base_url,
-        auth_base_url=f"{base_url}/accounts",
-        budgets=budgets or dict.fromkeys(("products", "orders", "inventory", "shop")),
-        max_retry_seconds=900,
-    )
 
 
 def bench_shop(days_back: int) -> Shop:
@@ -186,39 +163,6 @@ def baseline(base_url: str, database: str) -> dict:
     return {"rows": rows, "seconds": time.perf_counter() - started}
 
 
-def budget_use(log: list[dict], per_minute: int) -> dict:
-    """How well a budget-bound run used its budget, from the sandbox's request log.
-
-    A client can never finish U requests sooner than a perfect one that sends N at once, waits
-    for the minute to pass, sends the next N, and so on, each burst taking as long as the server
-    needs. The share is that ideal duration over the real one.
-    """
-    moments = [entry["time"] for entry in log]
-    service = sorted(b - a for a, b in zip(moments, moments[1:], strict=False))
-    per_request = service[len(service) // 2] if service else 0.0
-    units = len(log)
-    ideal = (units - 1) // per_minute * 60 + (units - 1) % per_minute * per_request
-    actual = moments[-1] - moments[0]
-    most, low = 0, 0
-    for high, moment in enumerate(moments):
-        while moments[low] <= moment - 60:
-            low += 1
-        most = max(most, high - low + 1)
-    return {
-        "units": units,
-        "seconds": actual,
-        "ideal_seconds": ideal,
-        "share": ideal / actual if actual else 1.0,
-        "max_in_any_minute": most,
-        "throttled": sum(1 for e in log if e["status"] == 429 or e["throttled"]),
-    }
-
-
-def line(label: str, value: str, target: str = "", ok: bool | None = None) -> None:
-    verdict = "" if ok is None else ("ok" if ok else "MISSED")
-    print(f"  {label:<48} {value:>22}   {target:<26} {verdict}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=100_000)
@@ -307,7 +251,7 @@ def main() -> int:
             sandbox.control.requests(since=first, family="orders")["requests"],
             BUDGETED_ORDERS_PER_MINUTE,
         )
-        line("requests", f"{use['units']:,} in {use['seconds']:.0f} s")
+        line("requests", f"{use['requests']:,} in {use['seconds']:.0f} s")
         line("fastest any client could within the budget", f"{use['ideal_seconds']:.0f} s")
         line(
             "share of the order budget used", f"{use['share']:.1%}", ">= 90 %", use["share"] >= 0.9

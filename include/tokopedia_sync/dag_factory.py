@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, task
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
 
 from tokopedia_sync import tasks
 from tokopedia_sync.shops import Shop, ShopsConfig
@@ -44,6 +44,28 @@ deleted (`deleted_at`), never removing them.
 
 Writes `{schema}.products`, `{schema}.product_stock` (per warehouse), `{schema}.sync_state` and
 `{schema}.sync_runs`. Connection: `{conn}`; budget: shared through `{postgres}`.
+"""
+
+
+INVENTORY_DOC = """
+### Tokopedia stock push of shop `{key}`
+
+Makes Tokopedia show the stock the ERP wrote in `{schema}.stock_targets`. It compares each target
+with Tokopedia's stock (the products staging table, refreshed from Tokopedia for the rows that
+differ when it is older than the interval), keeps only the rows that differ, and writes the plan
+to `{schema}.stock_push_plan`. Bad targets (empty, negative, fractional, above 999,999, unknown
+items, two rows for one item) are rejected with the reason and never sent. Guardrails hold rows
+that change more than {units} units and {ratio:.0%}, that would drop stock to zero, or that pass
+{limit} items a run; `paused` holds everything. Then it sends the rest with the set-stock endpoint
+(batches of 100, each row one request of the inventory budget) and records every row and
+Tokopedia's answer in the append-only `{schema}.stock_push_log`.
+
+Trigger with `{{"dry_run": true}}` to plan without sending. Products under {low} in stock show in
+`{schema}.low_stock` and are named in the task log.
+
+Writes `{schema}.stock_push_plan`, `{schema}.stock_push_log`, the new stock into
+`{schema}.product_stock` and `{schema}.products`, `{schema}.shop_settings` and `{schema}.sync_runs`.
+Connection: `{conn}`.
 """
 
 
@@ -112,7 +134,27 @@ def products_dag(config: ShopsConfig, shop: Shop) -> DAG:
     return dag
 
 
-BUILDERS = {"orders": orders_dag, "products": products_dag}
+def inventory_dag(config: ShopsConfig, shop: Shop) -> DAG:
+    settings = shop.inventory
+    doc = INVENTORY_DOC.format(
+        key=shop.key,
+        schema=config.schema,
+        units=settings.max_change_units,
+        ratio=settings.max_change_ratio,
+        limit=settings.max_items_per_run,
+        low=settings.low_stock_threshold,
+        conn=shop.tokopedia_conn_id,
+    )
+    with _dag(config, shop, "inventory", doc) as dag:
+        dag.params["dry_run"] = Param(
+            settings.dry_run, type="boolean", description="Plan only; send nothing."
+        )
+        outlets = [table_asset(config, t) for t in ("stock_push_plan", "stock_push_log")]
+        task(task_id="push_stock", outlets=outlets)(tasks.push_stock)(str(config.path), shop.key)
+    return dag
+
+
+BUILDERS = {"orders": orders_dag, "products": products_dag, "inventory": inventory_dag}
 
 
 def build_dags(config: ShopsConfig) -> dict[str, DAG]:

@@ -69,3 +69,16 @@ def sync_products(shops_file: str, shop_key: str) -> dict:
     with _airflow_run(shops_file, shop_key, "products") as run:
         runner.sync_products(run)
     return run.summary()
+
+
+def push_stock(shops_file: str, shop_key: str) -> dict:
+    """The inventory task: see tokopedia_sync.sync.runner.push_stock. The DAG's `dry_run`
+    param (set when triggering) plans without sending."""
+    from airflow.sdk import get_current_context
+
+    from tokopedia_sync.sync import runner
+
+    dry_run = bool(get_current_context()["params"].get("dry_run"))
+    with _airflow_run(shops_file, shop_key, "inventory") as run:
+        runner.push_stock(run, run.shop.interval, dry_run)
+    return run.summary()

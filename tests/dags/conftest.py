@@ -98,9 +98,9 @@ def next_quarter_hour() -> datetime:
 def run_dag(dagbag, connections):
     """Run a DAG once, like the scheduler would, and insist that it succeeded."""
 
-    def run(dag_id: str, logical_date: datetime | None = None):
+    def run(dag_id: str, logical_date: datetime | None = None, conf: dict | None = None):
         dag = dagbag.get_dag(dag_id)
-        dag_run = dag.test(logical_date=logical_date or next_quarter_hour())
+        dag_run = dag.test(logical_date=logical_date or next_quarter_hour(), run_conf=conf)
         assert dag_run.state == "success", f"{dag_id} ended {dag_run.state}"
         return dag_run
 

@@ -12,7 +12,12 @@ import pytest
 
 from tests.conftest import ROOT
 
-EXPECTED = {"tokopedia_uji_orders", "tokopedia_uji_products", "tokopedia_kedua_products"}
+EXPECTED = {
+    "tokopedia_uji_orders",
+    "tokopedia_uji_products",
+    "tokopedia_uji_inventory",
+    "tokopedia_kedua_products",
+}
 
 
 def test_every_enabled_feature_of_every_shop_is_a_dag_and_disabled_ones_are_not(dagbag):

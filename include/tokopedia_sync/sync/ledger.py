@@ -20,6 +20,8 @@ class RunCounters:
     unchanged: int = 0
     deleted: int = 0
     rejected: int = 0
+    held: int = 0
+    failed: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -118,6 +120,7 @@ class RunLedger:
                     pages = %(pages)s, requests = %(requests)s,
                     rows_inserted = %(inserted)s, rows_updated = %(updated)s,
                     rows_unchanged = %(unchanged)s, rows_deleted = %(deleted)s,
+                    rows_rejected = %(rejected)s, rows_held = %(held)s, rows_failed = %(failed)s,
                     throttled = %(throttled)s, retries = %(retries)s,
                     budget_wait_seconds = %(waited)s,
                     outcome = %(outcome)s, error = %(error)s
@@ -134,6 +137,9 @@ class RunLedger:
                     "updated": counters.updated,
                     "unchanged": counters.unchanged,
                     "deleted": counters.deleted,
+                    "rejected": counters.rejected,
+                    "held": counters.held,
+                    "failed": counters.failed,
                     "throttled": stats.throttled,
                     "retries": stats.retries,
                     "waited": round(stats.budget_wait_seconds, 3),

@@ -64,9 +64,10 @@ class Progress:
         log.info(message, *args)
 
     def summary(self, outcome: str) -> str:
-        line = (
-            f"{self.stream} sync {outcome} in {self.counters.seconds:.1f} s: {self._so_far()}, "
-            f"marked deleted {self.counters.deleted}, malformed skipped {self.counters.rejected}"
-        )
+        c = self.counters
+        extras = {"marked deleted": c.deleted, "rejected": c.rejected, "held": c.held}
+        extras["refused by Tokopedia"] = c.failed
+        tail = "".join(f", {label} {count}" for label, count in extras.items() if count)
+        line = f"{self.stream} sync {outcome} in {c.seconds:.1f} s: {self._so_far()}{tail}"
         log.info(line)
         return line

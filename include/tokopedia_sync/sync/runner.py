@@ -12,7 +12,7 @@ from typing import Any
 from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.db.migrate import migrate
 from tokopedia_sync.shops import Shop
-from tokopedia_sync.sync import orders, products
+from tokopedia_sync.sync import inventory, orders, products
 from tokopedia_sync.sync.ledger import RunCounters, RunLedger, read_state, write_state
 from tokopedia_sync.sync.progress import Progress
 
@@ -117,3 +117,38 @@ def sync_products(run: Run) -> None:
         run.client, run.conn, run.schema, run.run_id, run.counters, run.progress
     )
     sync.run(run.shop.product_full_scan_hours, run.now)
+
+
+def push_stock(run: Run, interval_minutes: int | None, dry_run: bool) -> None:
+    """Plan the stock push, then apply it (unless a dry run). See tokopedia_sync.sync.inventory."""
+    push = inventory.InventoryPush(
+        run.client,
+        run.conn,
+        run.schema,
+        run.run_id,
+        run.counters,
+        run.progress,
+        run.shop.inventory,
+    )
+    # The staging stock counts as current for one sync interval (15 minutes when manual).
+    stale_after = timedelta(minutes=interval_minutes or 15)
+    planned = push.plan(run.shop.key, stale_after, run.now)
+    sends = sum(1 for line in planned if line.action == "send")
+    run.progress.note(
+        "Stock push plan: %d to send, %d held by guardrails, %d rejected, %d already right",
+        sends,
+        run.counters.held,
+        run.counters.rejected,
+        run.counters.unchanged,
+    )
+    push.apply(run.run_id, dry_run or run.shop.inventory.dry_run)
+    low = run.conn.execute(
+        f"SELECT sku, name, stock FROM {run.schema}.low_stock WHERE shop_id = %s "
+        "ORDER BY stock, sku LIMIT 20",
+        (run.shop_id,),
+    ).fetchall()
+    if low:
+        named = ", ".join(f"{sku or name} ({stock})" for sku, name, stock in low)
+        run.progress.note(
+            "Low on stock (under %d): %s", run.shop.inventory.low_stock_threshold, named
+        )
