@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format sandbox bench-sandbox clean
+.PHONY: install test lint format sandbox bench bench-sandbox bench-sync bench-inventory clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ test: lint
 sandbox: $(STAMP)
 	$(BIN)/tokopedia-sandbox
 
+bench: bench-sandbox bench-sync bench-inventory
+
 bench-sandbox: $(STAMP)
 	$(BIN)/python bench/sandbox_scale.py
+
+bench-sync: $(STAMP)
+	$(BIN)/python bench/sync_benchmark.py
+
+bench-inventory: $(STAMP)
+	$(BIN)/python bench/inventory_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

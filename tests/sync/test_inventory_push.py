@@ -165,7 +165,8 @@ class TestApply:
         assert toko.sent_units(first) == []
         assert toko.stock(product["product_id"]) == before
         plan = toko.sql(
-            "SELECT action, stock_before, target_stock FROM tokopedia.stock_push_plan WHERE run_id = %s",
+            "SELECT action, stock_before, target_stock FROM tokopedia.stock_push_plan "
+            "WHERE run_id = %s",
             summary["run_id"],
         )
         assert plan == [("send", before, Decimal(before + 4))]
