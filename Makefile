@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format sandbox bench bench-sandbox bench-sync bench-inventory clean
+.PHONY: install test lint format demo sandbox bench bench-sandbox bench-sync bench-inventory clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+demo: $(STAMP)
+	$(BIN)/python -m tokopedia_sync.demo
 
 sandbox: $(STAMP)
 	$(BIN)/tokopedia-sandbox
