@@ -43,6 +43,8 @@ shops:
     features:
       orders: false
       inventory: false
+      shop_info: true
+      logistics: true
 """
 )
 

@@ -69,6 +69,24 @@ Connection: `{conn}`.
 """
 
 
+SHOP_INFO_DOC = """
+### Tokopedia shop info of shop `{key}`
+
+Reads the shop's profile (name, status, warehouses) and its showcases (etalase). A showcase that
+disappears is marked `deleted_at`, never removed.
+
+Writes `{schema}.shops`, `{schema}.showcases` and `{schema}.sync_runs`. Connection: `{conn}`.
+"""
+
+LOGISTICS_DOC = """
+### Tokopedia logistics of shop `{key}`
+
+Reads Tokopedia's courier catalogue and the couriers and services the shop has switched on.
+
+Writes `{schema}.couriers`, `{schema}.shop_couriers` and `{schema}.sync_runs`. Connection: `{conn}`.
+"""
+
+
 def table_asset(config: ShopsConfig, table: str) -> Asset:
     """A staging table as an Airflow Asset, named after the Postgres connection and schema."""
     return Asset(
@@ -154,7 +172,33 @@ def inventory_dag(config: ShopsConfig, shop: Shop) -> DAG:
     return dag
 
 
-BUILDERS = {"orders": orders_dag, "products": products_dag, "inventory": inventory_dag}
+def _snapshot_dag(
+    config: ShopsConfig, shop: Shop, feature: str, doc: str, tables: tuple[str, ...]
+) -> DAG:
+    text = doc.format(key=shop.key, schema=config.schema, conn=shop.tokopedia_conn_id)
+    with _dag(config, shop, feature, text) as dag:
+        outlets = [table_asset(config, t) for t in tables]
+        task(task_id=f"sync_{feature}", outlets=outlets)(getattr(tasks, f"sync_{feature}"))(
+            str(config.path), shop.key
+        )
+    return dag
+
+
+def shop_info_dag(config: ShopsConfig, shop: Shop) -> DAG:
+    return _snapshot_dag(config, shop, "shop_info", SHOP_INFO_DOC, ("shops", "showcases"))
+
+
+def logistics_dag(config: ShopsConfig, shop: Shop) -> DAG:
+    return _snapshot_dag(config, shop, "logistics", LOGISTICS_DOC, ("couriers", "shop_couriers"))
+
+
+BUILDERS = {
+    "orders": orders_dag,
+    "products": products_dag,
+    "inventory": inventory_dag,
+    "shop_info": shop_info_dag,
+    "logistics": logistics_dag,
+}
 
 
 def build_dags(config: ShopsConfig) -> dict[str, DAG]:

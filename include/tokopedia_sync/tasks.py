@@ -15,7 +15,9 @@ from tokopedia_sync import shops
 
 
 @contextlib.contextmanager
-def _airflow_run(shops_file: str, shop_key: str, stream: str) -> Iterator[Any]:
+def _airflow_run(
+    shops_file: str, shop_key: str, stream: str, family: str | None = None
+) -> Iterator[Any]:
     from airflow.providers.postgres.hooks.postgres import PostgresHook
     from airflow.sdk import get_current_context
 
@@ -36,6 +38,7 @@ def _airflow_run(shops_file: str, shop_key: str, stream: str) -> Iterator[Any]:
             config.schema,
             shop,
             stream,
+            family=family,
             dag_id=context["dag"].dag_id,
             airflow_run_id=context["run_id"],
         ) as run:
@@ -81,4 +84,22 @@ def push_stock(shops_file: str, shop_key: str) -> dict:
     dry_run = bool(get_current_context()["params"].get("dry_run"))
     with _airflow_run(shops_file, shop_key, "inventory") as run:
         runner.push_stock(run, run.shop.interval, dry_run)
+    return run.summary()
+
+
+def sync_shop_info(shops_file: str, shop_key: str) -> dict:
+    """The shop-info task: the shop's profile and showcases."""
+    from tokopedia_sync.sync import shop
+
+    with _airflow_run(shops_file, shop_key, "shop_info", family="shop") as run:
+        shop.sync_shop_info(run)
+    return run.summary()
+
+
+def sync_logistics(shops_file: str, shop_key: str) -> dict:
+    """The logistics task: the courier catalogue and the shop's couriers."""
+    from tokopedia_sync.sync import shop
+
+    with _airflow_run(shops_file, shop_key, "logistics", family="shop") as run:
+        shop.sync_logistics(run)
     return run.summary()

@@ -17,6 +17,8 @@ EXPECTED = {
     "tokopedia_uji_products",
     "tokopedia_uji_inventory",
     "tokopedia_kedua_products",
+    "tokopedia_kedua_shop_info",
+    "tokopedia_kedua_logistics",
 }
 
 

@@ -57,10 +57,13 @@ def ledgered_run(
     shop: Shop,
     stream: str,
     *,
+    family: str | None = None,
     dag_id: str | None = None,
     airflow_run_id: str | None = None,
 ) -> Iterator[Run]:
     """Migrate the schema, open a ledger row, and close it with the outcome and a summary line.
+
+    `family` is the budget family the stream draws from, when it is not the stream's own name.
 
     `conn` is a psycopg connection in autocommit mode: every batch runs in its own transaction.
     """
@@ -74,7 +77,7 @@ def ledgered_run(
         airflow_run_id=airflow_run_id,
     )
     counters = RunCounters()
-    budget = client.config.budgets.get(stream)
+    budget = client.config.budgets.get(family or stream)
     run = Run(
         client,
         conn,
