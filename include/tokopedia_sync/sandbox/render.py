@@ -50,6 +50,23 @@ def buyer(order: Order) -> Person:
     )
 
 
+def address(person: Person) -> dict:
+    place = person.place
+    return {
+        "address_full": f"{person.street}, {place.district}, {place.city}, "
+        f"{place.province}, {place.postal_code}",
+        "district": place.district,
+        "city": place.city,
+        "province": place.province,
+        "country": "Indonesia",
+        "postal_code": place.postal_code,
+        "district_id": place.district_id,
+        "city_id": place.city_id,
+        "province_id": place.province_id,
+        "geo": place.geo,
+    }
+
+
 def rfc3339(moment: int) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -104,19 +121,7 @@ def order_list_item(order: Order, fs_id: int) -> dict:
         "recipient": {
             "name": person.name,
             "phone": person.phone,
-            "address": {
-                "address_full": f"{person.street}, {place.district}, {place.city}, "
-                f"{place.province}, {place.postal_code}",
-                "district": place.district,
-                "city": place.city,
-                "province": place.province,
-                "country": "Indonesia",
-                "postal_code": place.postal_code,
-                "district_id": place.district_id,
-                "city_id": place.city_id,
-                "province_id": place.province_id,
-                "geo": place.geo,
-            },
+            "address": address(person),
         },
         "logistics": {
             "shipping_id": courier.shipper_id,
@@ -609,18 +614,7 @@ def order_notification(order: Order, shop: Shop, fs_id: int) -> dict:
         "recipient": {
             "Name": person.name,
             "phone": person.phone,
-            "address": {
-                "address_full": f"{person.street}, {place.city}",
-                "district": place.district,
-                "city": place.city,
-                "province": place.province,
-                "country": "Indonesia",
-                "postal_code": place.postal_code,
-                "district_id": place.district_id,
-                "city_id": place.city_id,
-                "province_id": place.province_id,
-                "geo": place.geo,
-            },
+            "address": address(person),
         },
         "shop_id": shop.shop_id,
         "warehouse_id": order.warehouse_id,

@@ -12,26 +12,10 @@ from collections.abc import Callable
 
 import httpx
 
-from tokopedia_sync.client.webhooks import signature
+from tokopedia_sync.client.webhooks import URL_KEYS, signature
 from tokopedia_sync.sandbox.errors import ApiError
 
 log = logging.getLogger(__name__)
-
-URL_KEYS = (
-    "order_notification_url",
-    "order_cancellation_url",
-    "order_status_url",
-    "order_request_cancellation_url",
-    "order_confirm_delivery_notification_url",
-    "order_actions_url",
-    "order_partial_fulfillment_url",
-    "product_creation_url",
-    "product_edit_url",
-    "product_changes_url",
-    "chat_notification_url",
-    "campaign_notification_url",
-    "product_discussion_url",
-)
 
 EVENT_URL_KEYS = {
     "order_notification": "order_notification_url",

@@ -16,15 +16,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
-from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.client.inventory import MAX_STOCK
 from tokopedia_sync.shops import InventorySettings
-from tokopedia_sync.sync.ledger import RunCounters
 from tokopedia_sync.sync.loader import ProductLoader
-from tokopedia_sync.sync.progress import Progress
 from tokopedia_sync.sync.rows import BadRecord, product_rows
+
+if TYPE_CHECKING:
+    from tokopedia_sync.sync.runner import Run
 
 log = logging.getLogger(__name__)
 
@@ -91,24 +91,15 @@ def guardrail(line: Line, settings: InventorySettings) -> str | None:
 
 
 class InventoryPush:
-    def __init__(
-        self,
-        client: TokopediaClient,
-        conn: Any,
-        schema: str,
-        run_id: int,
-        counters: RunCounters,
-        progress: Progress,
-        settings: InventorySettings,
-    ) -> None:
-        self.client = client
-        self.conn = conn
-        self.schema = schema
-        self.run_id = run_id
-        self.counters = counters
-        self.progress = progress
-        self.settings = settings
-        self.shop_id = client.config.shop_id
+    def __init__(self, run: Run) -> None:
+        self.client = run.client
+        self.conn = run.conn
+        self.schema = run.schema
+        self.run_id = run.run_id
+        self.counters = run.counters
+        self.progress = run.progress
+        self.settings = run.shop.inventory
+        self.shop_id = run.shop_id
 
     # ---- plan ------------------------------------------------------------------------------
 

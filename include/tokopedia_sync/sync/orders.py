@@ -8,15 +8,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.client.orders import MAX_WINDOW_SECONDS, OrderPage
-from tokopedia_sync.sync.ledger import RunCounters, read_state, write_state
+from tokopedia_sync.sync.ledger import read_state, write_state
 from tokopedia_sync.sync.loader import OrderLoader
 from tokopedia_sync.sync.prefetch import prefetched
-from tokopedia_sync.sync.progress import Progress
 from tokopedia_sync.sync.rows import BadRecord, order_rows
+
+if TYPE_CHECKING:
+    from tokopedia_sync.sync.runner import Run
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +61,15 @@ def _at(moment: int) -> datetime:
 
 
 class OrdersSync:
-    def __init__(
-        self,
-        client: TokopediaClient,
-        conn: Any,
-        schema: str,
-        run_id: int,
-        counters: RunCounters,
-        progress: Progress,
-    ) -> None:
-        self.client = client
-        self.conn = conn
-        self.schema = schema
-        self.run_id = run_id
-        self.counters = counters
-        self.progress = progress
-        self.shop_id = client.config.shop_id
-        self.loader = OrderLoader(conn, schema, run_id)
+    def __init__(self, run: Run) -> None:
+        self.client = run.client
+        self.conn = run.conn
+        self.schema = run.schema
+        self.run_id = run.run_id
+        self.counters = run.counters
+        self.progress = run.progress
+        self.shop_id = run.shop_id
+        self.loader = OrderLoader(run.conn, run.schema, run.run_id)
 
     def state(self):
         return read_state(self.conn, self.schema, self.shop_id, STREAM)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from tokopedia_sync.client import TokopediaClient
-from tokopedia_sync.sync.ledger import RunCounters, read_state, write_state
+from tokopedia_sync.sync.ledger import read_state, write_state
 from tokopedia_sync.sync.loader import ProductLoader
 from tokopedia_sync.sync.prefetch import prefetched
-from tokopedia_sync.sync.progress import Progress
 from tokopedia_sync.sync.rows import BadRecord, product_rows
+
+if TYPE_CHECKING:
+    from tokopedia_sync.sync.runner import Run
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +31,15 @@ def needs_full_scan(last_full_scan: datetime | None, every_hours: int, now: date
 
 
 class ProductsSync:
-    def __init__(
-        self,
-        client: TokopediaClient,
-        conn: Any,
-        schema: str,
-        run_id: int,
-        counters: RunCounters,
-        progress: Progress,
-    ) -> None:
-        self.client = client
-        self.conn = conn
-        self.schema = schema
-        self.run_id = run_id
-        self.counters = counters
-        self.progress = progress
-        self.shop_id = client.config.shop_id
-        self.loader = ProductLoader(conn, schema, run_id)
+    def __init__(self, run: Run) -> None:
+        self.client = run.client
+        self.conn = run.conn
+        self.schema = run.schema
+        self.run_id = run.run_id
+        self.counters = run.counters
+        self.progress = run.progress
+        self.shop_id = run.shop_id
+        self.loader = ProductLoader(run.conn, run.schema, run.run_id)
 
     def run(self, full_scan_hours: int, now: datetime) -> bool:
         """Sync; returns True when this was a full scan."""

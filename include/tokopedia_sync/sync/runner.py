@@ -102,9 +102,7 @@ def ledgered_run(
 
 def sync_orders(run: Run, interval: tuple[datetime, datetime] | None) -> None:
     """Orders created in the run's range (plus a lookback), then unfinished older orders."""
-    sync = orders.OrdersSync(
-        run.client, run.conn, run.schema, run.run_id, run.counters, run.progress
-    )
+    sync = orders.OrdersSync(run)
     state = read_state(run.conn, run.schema, run.shop_id, orders.STREAM)
     lookback = timedelta(minutes=run.shop.order_lookback_minutes)
     reading = orders.plan(state.watermark, run.shop.start, interval, lookback, run.now)
@@ -116,23 +114,13 @@ def sync_orders(run: Run, interval: tuple[datetime, datetime] | None) -> None:
 
 def sync_products(run: Run) -> None:
     """Products changed lately, or all of them (and deletions) when a full scan is due."""
-    sync = products.ProductsSync(
-        run.client, run.conn, run.schema, run.run_id, run.counters, run.progress
-    )
+    sync = products.ProductsSync(run)
     sync.run(run.shop.product_full_scan_hours, run.now)
 
 
 def push_stock(run: Run, interval_minutes: int | None, dry_run: bool) -> None:
     """Plan the stock push, then apply it (unless a dry run). See tokopedia_sync.sync.inventory."""
-    push = inventory.InventoryPush(
-        run.client,
-        run.conn,
-        run.schema,
-        run.run_id,
-        run.counters,
-        run.progress,
-        run.shop.inventory,
-    )
+    push = inventory.InventoryPush(run)
     # The staging stock counts as current for one sync interval (15 minutes when manual).
     stale_after = timedelta(minutes=interval_minutes or 15)
     planned = push.plan(run.shop.key, stale_after, run.now)
