@@ -30,8 +30,8 @@ def sandbox_config(sandbox, **overrides) -> ClientConfig:
 class FakeTime:
     """A clock for budgets under test: sleeping moves it on at once."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
 
     def clock(self) -> float:
         return self.now

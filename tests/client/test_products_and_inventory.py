@@ -108,7 +108,7 @@ class TestStock:
             sandbox.control.configure(budgets={"inventory": 60})
 
         budget = LocalBudget({"inventory": 150}, clock=fake.clock, sleep=sleep)
-        client = make_client(budget=budget)
+        client = make_client(budget=budget, max_retry_seconds=300.0)
         products = sellable(sandbox)[:80]
 
         result = client.inventory.set_stock([{"sku": p["sku"], "new_stock": 11} for p in products])
@@ -140,7 +140,7 @@ class TestStock:
         sandbox.control.configure(budgets={"inventory": None})
         fake = FakeTime()
         budget = LocalBudget({"inventory": 40}, clock=fake.clock, sleep=fake.sleep)
-        client = make_client(budget=budget)
+        client = make_client(budget=budget, max_retry_seconds=300.0)
         rows = [{"sku": p["sku"], "new_price": 25_000} for p in sellable(sandbox)[:90]]
         first = sandbox.control.last_seq()
 

@@ -7,10 +7,12 @@ import time
 
 import pytest
 
+from tests.client.conftest import FakeTime
 from tests.conftest import SHOP_ID, UNLINKED_SHOP_ID
 from tokopedia_sync.client import (
     AmbiguousWriteError,
     InvalidRequestError,
+    LocalBudget,
     MalformedResponseError,
     NotFoundError,
     RateLimitedError,
@@ -81,6 +83,23 @@ class TestRetries:
             client.shop.info()
 
         assert time.monotonic() - began < 5
+
+    @pytest.mark.parametrize("start", [0.0, 10.0**9])
+    def test_a_full_budget_is_waited_out_whatever_its_clock_reads(
+        self, make_client, sandbox, start
+    ):
+        # The budget keeps its own time (Postgres's, or a test's); the client's patience is a
+        # length of time, never a moment on another clock.
+        sandbox.control.configure(budgets={"shop": None})
+        fake = FakeTime(start)
+        budget = LocalBudget({"shop": 1}, clock=fake.clock, sleep=fake.sleep)
+        client = make_client(budget=budget, max_retry_seconds=300.0)
+
+        client.shop.info()
+        client.shop.info()
+
+        assert fake.now - start >= 60
+        assert client.stats.budget_wait_seconds >= 60
 
     def test_a_body_that_stays_malformed_is_an_error_quoting_its_first_bytes(
         self, make_client, sandbox

@@ -66,7 +66,7 @@ def test_a_pause_after_a_429_holds_every_process_of_the_credentials(postgres_url
     other._sleep = waits.append
     one.pause("orders", 3.0)
 
-    other.acquire("orders", 1, deadline=float("inf"))
+    other.acquire("orders", 1, max_wait=float("inf"))
 
     assert 2.5 <= waits[0] <= 3.0
     one.close()

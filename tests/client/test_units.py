@@ -157,7 +157,7 @@ class TestLocalBudget:
         spent_at = []
 
         for _ in range(25):
-            budget.acquire("orders", 1, deadline=10**9)
+            budget.acquire("orders", 1, max_wait=10**9)
             spent_at.append(time.now)
 
         for moment in spent_at:
@@ -169,10 +169,10 @@ class TestLocalBudget:
         time = FakeTime()
         budget = LocalBudget({"inventory": 150}, clock=time.clock, sleep=time.sleep)
 
-        budget.acquire("inventory", 100, deadline=10**9)
-        budget.acquire("inventory", 50, deadline=10**9)
+        budget.acquire("inventory", 100, max_wait=10**9)
+        budget.acquire("inventory", 50, max_wait=10**9)
         assert time.now == 1000.0
-        budget.acquire("inventory", 1, deadline=10**9)
+        budget.acquire("inventory", 1, max_wait=10**9)
         assert time.now > 1060.0
 
     def test_a_family_without_budget_never_waits(self):
@@ -180,23 +180,23 @@ class TestLocalBudget:
         budget = LocalBudget({"orders": None}, clock=time.clock, sleep=time.sleep)
 
         for _ in range(1000):
-            budget.acquire("orders", 1, deadline=10**9)
+            budget.acquire("orders", 1, max_wait=10**9)
 
         assert time.now == 1000.0
 
-    def test_gives_up_with_a_clear_error_past_the_deadline(self):
+    def test_gives_up_with_a_clear_error_when_the_wait_is_longer_than_allowed(self):
         time = FakeTime()
         budget = LocalBudget({"shop": 1}, clock=time.clock, sleep=time.sleep)
-        budget.acquire("shop", 1, deadline=10**9)
+        budget.acquire("shop", 1, max_wait=10**9)
 
         with pytest.raises(RateLimitedError, match="shop budget"):
-            budget.acquire("shop", 1, deadline=time.now + 5)
+            budget.acquire("shop", 1, max_wait=5)
 
     def test_a_batch_larger_than_the_budget_is_a_configuration_error(self):
         budget = LocalBudget({"inventory": 50})
 
         with pytest.raises(ConfigurationError, match="smaller batches"):
-            budget.acquire("inventory", 100, deadline=10**9)
+            budget.acquire("inventory", 100, max_wait=10**9)
 
     def test_a_tighter_limit_announced_in_headers_is_kept_to(self):
         time = FakeTime()
@@ -206,7 +206,7 @@ class TestLocalBudget:
             "shop", {"X-Ratelimit-Limit": "5 req/s (burst 5)", "X-Ratelimit-Remaining": "4"}
         )
         for _ in range(20):
-            budget.acquire("shop", 1, deadline=10**9)
+            budget.acquire("shop", 1, max_wait=10**9)
 
         assert budget.capacity("shop") == 5
         assert time.now - 1000.0 >= 3.0
@@ -223,7 +223,7 @@ class TestLocalBudget:
                 "X-Ratelimit-Reset-After": "2.500000",
             },
         )
-        budget.acquire("orders", 1, deadline=10**9)
+        budget.acquire("orders", 1, max_wait=10**9)
 
         assert time.now == pytest.approx(1002.5)
 

@@ -205,7 +205,9 @@ class TestApply:
             toko.target(toko.stock(product["product_id"]) + 2, sku=product["sku"])
 
         toko.sync(
-            "inventory", budget=LocalBudget({"inventory": 150}, clock=fake.clock, sleep=sleep)
+            "inventory",
+            budget=LocalBudget({"inventory": 150}, clock=fake.clock, sleep=sleep),
+            max_retry_seconds=300.0,
         )
 
         assert len(toko.log()["sent"]) == 80

@@ -48,7 +48,7 @@ def test_every_table_and_column_carries_a_comment(staging_url):
     with connect(staging_url) as conn:
         migrate(conn, "tokopedia")
         budget = PostgresBudget(lambda: connect(staging_url), {"orders": 1}, lambda f: f)
-        budget.acquire("orders", 1, deadline=float("inf"))
+        budget.acquire("orders", 1, max_wait=float("inf"))
         budget.close()
         missing_tables = conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

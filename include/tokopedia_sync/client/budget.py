@@ -90,8 +90,11 @@ class Budget(Protocol):
     def capacity(self, family: str) -> int | None:
         """The most units one request of the family may carry, or None when unlimited."""
 
-    def acquire(self, family: str, units: int, deadline: float) -> float:
-        """Take `units`, waiting as needed; returns the seconds waited. Raises past `deadline`."""
+    def acquire(self, family: str, units: int, max_wait: float) -> float:
+        """Take `units`, waiting at most `max_wait` seconds; returns the seconds waited.
+
+        Raises RateLimitedError at once when the wait would run past `max_wait`.
+        """
 
     def observe(self, family: str, headers: Mapping[str, str]) -> None:
         """Learn from an answer's rate-limit headers."""
@@ -124,10 +127,10 @@ class _Windows:
         else:
             self.learned[family] = tighter
             log.warning(
-                "Tokopedia announces a %s limit of %d per %.0f s, tighter than the configured "
-                "%d per minute; keeping to it",
-                family,
+                "Tokopedia announces %d %s requests per %.0f s, fewer than the configured "
+                "%d per minute; keeping to its figure",
                 tighter.units,
+                family,
                 tighter.seconds,
                 configured.units,
             )
@@ -182,8 +185,9 @@ class LocalBudget:
     def capacity(self, family: str) -> int | None:
         return self._windows.capacity(family)
 
-    def acquire(self, family: str, units: int, deadline: float) -> float:
+    def acquire(self, family: str, units: int, max_wait: float) -> float:
         self._windows.check(family, units)
+        deadline = self._clock() + max_wait
         waited = 0.0
         while True:
             with self._lock:
@@ -324,10 +328,11 @@ class PostgresBudget:
     def capacity(self, family: str) -> int | None:
         return self._windows.capacity(family)
 
-    def acquire(self, family: str, units: int, deadline: float) -> float:
+    def acquire(self, family: str, units: int, max_wait: float) -> float:
         if not self._windows.configured.get(family):
             return 0.0
         self._windows.check(family, units)
+        deadline = time.monotonic() + max_wait
         key = self._key_of(family)
         waited = 0.0
         while True:

@@ -102,7 +102,8 @@ class Transport:
         refreshed = False
         while True:
             if call.family is not None:
-                waited = self.budget.acquire(call.family, call.units, deadline)
+                max_wait = max(0.0, deadline - time.monotonic())
+                waited = self.budget.acquire(call.family, call.units, max_wait)
                 self.stats.add(budget_wait_seconds=waited)
                 self.stats.spent(call.family, call.units)
             token = self.tokens.get()
