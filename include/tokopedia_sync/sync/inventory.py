@@ -22,6 +22,7 @@ from tokopedia_sync.client.inventory import MAX_STOCK
 from tokopedia_sync.shops import InventorySettings
 from tokopedia_sync.sync.loader import ProductLoader
 from tokopedia_sync.sync.rows import BadRecord, product_rows
+from tokopedia_sync.sync.stream import StreamSync
 
 if TYPE_CHECKING:
     from tokopedia_sync.sync.runner import Run
@@ -90,16 +91,10 @@ def guardrail(line: Line, settings: InventorySettings) -> str | None:
     return None
 
 
-class InventoryPush:
+class InventoryPush(StreamSync):
     def __init__(self, run: Run) -> None:
-        self.client = run.client
-        self.conn = run.conn
-        self.schema = run.schema
-        self.run_id = run.run_id
-        self.counters = run.counters
-        self.progress = run.progress
+        super().__init__(run)
         self.settings = run.shop.inventory
-        self.shop_id = run.shop_id
 
     # ---- plan ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from tokopedia_sync.sync.ledger import read_state, write_state
 from tokopedia_sync.sync.loader import OrderLoader
 from tokopedia_sync.sync.prefetch import prefetched
 from tokopedia_sync.sync.rows import BadRecord, order_rows
+from tokopedia_sync.sync.stream import StreamSync
 
 if TYPE_CHECKING:
     from tokopedia_sync.sync.runner import Run
@@ -60,15 +61,9 @@ def _at(moment: int) -> datetime:
     return datetime.fromtimestamp(moment, UTC)
 
 
-class OrdersSync:
+class OrdersSync(StreamSync):
     def __init__(self, run: Run) -> None:
-        self.client = run.client
-        self.conn = run.conn
-        self.schema = run.schema
-        self.run_id = run.run_id
-        self.counters = run.counters
-        self.progress = run.progress
-        self.shop_id = run.shop_id
+        super().__init__(run)
         self.loader = OrderLoader(run.conn, run.schema, run.run_id)
 
     def state(self):

@@ -15,6 +15,7 @@ from tokopedia_sync.sync.ledger import read_state, write_state
 from tokopedia_sync.sync.loader import ProductLoader
 from tokopedia_sync.sync.prefetch import prefetched
 from tokopedia_sync.sync.rows import BadRecord, product_rows
+from tokopedia_sync.sync.stream import StreamSync
 
 if TYPE_CHECKING:
     from tokopedia_sync.sync.runner import Run
@@ -30,15 +31,9 @@ def needs_full_scan(last_full_scan: datetime | None, every_hours: int, now: date
     return last_full_scan is None or now - last_full_scan >= timedelta(hours=every_hours)
 
 
-class ProductsSync:
+class ProductsSync(StreamSync):
     def __init__(self, run: Run) -> None:
-        self.client = run.client
-        self.conn = run.conn
-        self.schema = run.schema
-        self.run_id = run.run_id
-        self.counters = run.counters
-        self.progress = run.progress
-        self.shop_id = run.shop_id
+        super().__init__(run)
         self.loader = ProductLoader(run.conn, run.schema, run.run_id)
 
     def run(self, full_scan_hours: int, now: datetime) -> bool:
