@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,10 +68,14 @@ class EmbeddedPostgres:
     """A Postgres of the demo's own, from the pgserver package; stops when the demo stops."""
 
     def __init__(self, data: Path) -> None:
-        import pgserver
-
         self.data = data
-        self._server = pgserver.get_server(str(data), cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # pgserver asks for a runtime directory it does not need; on machines without
+            # XDG_RUNTIME_DIR that is a warning about nothing.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            import pgserver
+
+            self._server = pgserver.get_server(str(data), cleanup_mode="stop")
         self.url = f"postgresql://postgres@/postgres?host={data}"
 
     def ensure_database(self, name: str) -> None:
