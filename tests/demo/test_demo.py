@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -78,6 +79,10 @@ def test_within_minutes_the_orders_and_products_tables_hold_the_sandboxs_rows(de
 def browser():
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"the browser test drives Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
