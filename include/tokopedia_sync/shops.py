@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,9 @@ DEFAULT_FEATURES = {
 INTERVALS = ("manual", 5, 15, 30, 60)
 DEFAULT_INTERVAL = 15
 SHOPS_FILE_ENV = "TOKOPEDIA_SHOPS_FILE"
+DEFAULT_LOOKBACK_MINUTES = 24 * 60
+JAKARTA_OFFSET = timedelta(hours=7)
+"""Tokopedia's business day is Jakarta's: UTC+7, with no daylight saving."""
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -55,7 +58,7 @@ class Shop:
     """Minutes between runs; None means manual (triggered from the UI)."""
     start_date: date
     features: dict[str, bool]
-    order_lookback_minutes: int = 60
+    order_lookback_minutes: int = DEFAULT_LOOKBACK_MINUTES
     open_order_refresh_requests: int = 50
     product_full_scan_hours: int = 24
     inventory: InventorySettings = field(default_factory=InventorySettings)
@@ -65,9 +68,15 @@ class Shop:
 
     @property
     def start(self) -> datetime:
+        """Midnight UTC of `start_date`: where the DAG's schedule begins."""
         return datetime(
             self.start_date.year, self.start_date.month, self.start_date.day, tzinfo=UTC
         )
+
+    @property
+    def backfill_from(self) -> datetime:
+        """Midnight in Jakarta of `start_date`: the first business day is read whole."""
+        return self.start - JAKARTA_OFFSET
 
 
 @dataclass(frozen=True)
@@ -238,7 +247,9 @@ def _shop(where: _Where, entry: Any) -> Shop:
         interval=None if interval == "manual" else interval,
         start_date=start,
         features=features,
-        order_lookback_minutes=_whole(where, entry, "order_lookback_minutes", 60, 0, 7 * 24 * 60),
+        order_lookback_minutes=_whole(
+            where, entry, "order_lookback_minutes", DEFAULT_LOOKBACK_MINUTES, 0, 7 * 24 * 60
+        ),
         open_order_refresh_requests=_whole(
             where, entry, "open_order_refresh_requests", 50, 0, 10_000
         ),

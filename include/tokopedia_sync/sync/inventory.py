@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from tokopedia_sync.client.inventory import MAX_STOCK
+from tokopedia_sync.client.inventory import MAX_ROWS, MAX_STOCK
 from tokopedia_sync.shops import InventorySettings
 from tokopedia_sync.sync.loader import ProductLoader
 from tokopedia_sync.sync.rows import BadRecord, product_rows
@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 STREAM = "inventory"
 LOOKUP_LIMIT = 500
 """At most this many targets naming products the staging table does not know are looked up."""
-APPLY_CHUNK = 500
+APPLY_CHUNK = MAX_ROWS
+"""Rows per set-stock call; each call's answer is logged before the next is sent."""
 
 
 @dataclass

@@ -146,6 +146,8 @@ class ProductLoader:
                         changed_at = now(), changed_by_run = EXCLUDED.changed_by_run,
                         deleted_at = NULL
                     WHERE p.raw IS DISTINCT FROM EXCLUDED.raw OR p.deleted_at IS NOT NULL
+                        -- The stock push writes stock without raw: Tokopedia's word wins.
+                        OR p.stock IS DISTINCT FROM EXCLUDED.stock
                     RETURNING p.product_id, (p.xmax = 0) AS inserted
                 )
                 INSERT INTO changed_products SELECT * FROM upserted
@@ -181,6 +183,14 @@ class ProductLoader:
             ).fetchone()
         distinct = len({row[0] for row in products})
         return Written(inserted, updated, distinct - inserted - updated)
+
+    def remember_seen(self, product_ids: list[int]) -> None:
+        """Count these as seen by the scan: Tokopedia has them, though we could not load them."""
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO seen_products VALUES (%s) ON CONFLICT DO NOTHING",
+                [(product_id,) for product_id in product_ids],
+            )
 
     def link_variants(self, shop_id: int) -> int:
         """Point each variant at its parent, from the parents' children lists."""

@@ -43,10 +43,11 @@ def plan(
 ) -> OrdersPlan:
     """The range a run reads.
 
-    It starts at the watermark less the lookback (orders only show once paid, a little after
-    they were created), or at the configured start on the first run, so a gap left by missed
-    runs is always filled. A data interval older than that (a backfill) pulls the start back.
-    It ends at the data interval's end (now for a manual run). Never before the configured start.
+    It starts at the watermark less the lookback (orders only show once paid, which for a bank
+    transfer can be a day after they were created), or at the configured start on the first run,
+    so a gap left by missed runs is always filled. A data interval older than that (a backfill)
+    pulls the start back. It ends at the data interval's end (now for a manual run). Never
+    before the configured start.
     """
     start = first_start if watermark is None else watermark - lookback
     end = now

@@ -57,6 +57,9 @@ class ProductsSync(StreamSync):
                 except BadRecord as exc:
                     self.counters.rejected += 1
                     log.warning("Skipped a product Tokopedia sent malformed: %s", exc)
+                    if full and exc.record_id is not None:
+                        # Malformed is not gone: the deletion sweep must leave it alone.
+                        self.loader.remember_seen([exc.record_id])
                     continue
                 products.append(row)
                 stocks.extend(lines)

@@ -8,7 +8,7 @@ the loader records and skips.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,8 +16,8 @@ import msgspec
 
 from tokopedia_sync.client.envelope import lookup
 from tokopedia_sync.order_status import FINAL_STATUSES, status_name
+from tokopedia_sync.shops import JAKARTA_OFFSET
 
-JAKARTA = timedelta(hours=7)
 PRODUCT_STATUS_NAMES = {1: "active", 3: "inactive", 0: "deleted", -1: "pending", -2: "banned"}
 
 ORDER_COLUMNS = (
@@ -78,7 +78,14 @@ STOCK_COLUMNS = ("product_id", "warehouse_id", "stock", "price")
 
 
 class BadRecord(ValueError):
-    """A record Tokopedia sent that cannot become a row; says which and why."""
+    """A record Tokopedia sent that cannot become a row; says which and why.
+
+    `record_id` is the record's id when it has a usable one.
+    """
+
+    def __init__(self, message: str, record_id: int | None = None) -> None:
+        super().__init__(message)
+        self.record_id = record_id
 
 
 def raw_json(record: Mapping[str, Any]) -> str:
@@ -114,11 +121,14 @@ def _text(value: Any) -> str | None:
 def order_rows(order: Mapping[str, Any]) -> tuple[tuple, list[tuple]]:
     """The orders row and the order_items rows of an order from the order list."""
     order_id = _int(order.get("order_id"))
+    shop_id = _int(order.get("shop_id"))
     created = _int(order.get("create_time"))
     status = _int(order.get("order_status"))
-    if order_id is None or created is None or status is None:
+    if order_id is None or shop_id is None or created is None or status is None:
         raise BadRecord(
-            f"order {order.get('order_id')!r} lacks a numeric order_id, create_time or order_status"
+            f"order {order.get('order_id')!r} lacks a numeric order_id, shop_id, create_time "
+            "or order_status",
+            order_id,
         )
     created_at = datetime.fromtimestamp(created, UTC)
     amounts = order.get("amt") or {}
@@ -130,14 +140,14 @@ def order_rows(order: Mapping[str, Any]) -> tuple[tuple, list[tuple]]:
     custom = order.get("custom_fields") or {}
     row = (
         order_id,
-        _int(order.get("shop_id")),
+        shop_id,
         _int(order.get("warehouse_id")),
         _text(order.get("invoice_ref_num")),
         status,
         status_name(status),
         status in FINAL_STATUSES,
         created_at,
-        (created_at + JAKARTA).date(),
+        (created_at + JAKARTA_OFFSET).date(),
         _int(buyer.get("id")),
         _text(address.get("city")),
         _text(address.get("province")),
@@ -174,10 +184,14 @@ def product_rows(product: Mapping[str, Any]) -> tuple[tuple, list[tuple]]:
     """The products row and the product_stock rows of a product-info object."""
     basic = product.get("basic") or {}
     product_id = _int(basic.get("productID"))
+    shop_id = _int(basic.get("shopID"))
     status = _int(basic.get("status"))
     name = lookup(basic, "name")
-    if product_id is None or status is None or name is None:
-        raise BadRecord(f"product {basic.get('productID')!r} lacks a productID, status or name")
+    if product_id is None or shop_id is None or status is None or name is None:
+        raise BadRecord(
+            f"product {basic.get('productID')!r} lacks a productID, shopID, status or name",
+            product_id,
+        )
     price = product.get("price") or {}
     stock = product.get("stock") or {}
     variant = product.get("variant") or {}
@@ -190,7 +204,7 @@ def product_rows(product: Mapping[str, Any]) -> tuple[tuple, list[tuple]]:
     children = [c for c in (_int(c) for c in variant.get("childrenID") or []) if c is not None]
     row = (
         product_id,
-        _int(basic.get("shopID")),
+        shop_id,
         children,
         bool(variant.get("isVariant") or variant.get("isParent")),
         _text((product.get("other") or {}).get("sku")),

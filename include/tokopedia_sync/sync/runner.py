@@ -9,12 +9,31 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
+
 from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.db.migrate import migrate
 from tokopedia_sync.shops import Shop
 from tokopedia_sync.sync import inventory, orders, products
 from tokopedia_sync.sync.ledger import RunCounters, RunLedger, read_state, write_state
 from tokopedia_sync.sync.progress import Progress
+
+
+class StagingWriteError(Exception):
+    """Postgres refused a write of the sync. The message leaves out the rows Postgres quotes
+    (their JSON holds buyers' names and addresses); the table, column and SQLSTATE remain."""
+
+    @classmethod
+    def of(cls, exc: psycopg.Error) -> StagingWriteError:
+        diag = exc.diag
+        where = ".".join(part for part in (diag.schema_name, diag.table_name) if part)
+        if diag.column_name:
+            where = f"{where}, column {diag.column_name}"
+        return cls(
+            f"Postgres refused the write (SQLSTATE {exc.sqlstate or 'unknown'}"
+            f"{f', table {where}' if where else ''}): "
+            f"{diag.message_primary or type(exc).__name__}"
+        )
 
 
 @dataclass
@@ -90,10 +109,13 @@ def ledgered_run(
     try:
         yield run
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        failure = StagingWriteError.of(exc) if isinstance(exc, psycopg.Error) else exc
+        error = f"{type(failure).__name__}: {failure}"[:2000]
         ledger.close(run_id, counters, client.stats, window=run.window, error=error)
         run.progress.summary("failed")
-        raise
+        if failure is exc:
+            raise
+        raise failure from None
     with conn.transaction():
         write_state(conn, schema, run.shop_id, stream, run_id, last_success_at=run.now)
     ledger.close(run_id, counters, client.stats, window=run.window)
@@ -105,7 +127,7 @@ def sync_orders(run: Run, interval: tuple[datetime, datetime] | None) -> None:
     sync = orders.OrdersSync(run)
     state = read_state(run.conn, run.schema, run.shop_id, orders.STREAM)
     lookback = timedelta(minutes=run.shop.order_lookback_minutes)
-    reading = orders.plan(state.watermark, run.shop.start, interval, lookback, run.now)
+    reading = orders.plan(state.watermark, run.shop.backfill_from, interval, lookback, run.now)
     run.window = (reading.start, reading.end)
     run.progress.start("orders", reading.start, reading.end)
     sync.read_range(reading.start, reading.end)
