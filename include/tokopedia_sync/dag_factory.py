@@ -25,14 +25,16 @@ ORDERS_DOC = """
 
 Reads the orders created since the last run (less a {lookback}-minute lookback, since an order is
 only listed once it is paid), cut into the 3-day windows Tokopedia accepts, and loads them into
-Postgres. On its first run it reaches back to {start}, window by window; a run killed half way
-continues where the last committed window ended. Then it re-reads orders that are not finished
-yet (up to {refresh} requests a run), because Tokopedia's order list only filters on creation time
-and would otherwise never show their later status changes.
+Postgres. On its first run it reaches back to {start} (midnight in Jakarta), window by window; a
+run killed half way continues where the last committed window ended. Then it re-reads orders that
+are not finished yet (up to {refresh} requests a run), because Tokopedia's order list only filters
+on creation time and would otherwise never show their later status changes. An order Tokopedia
+sends malformed is skipped, kept in `{schema}.rejected_records` with the reason, and read again on
+later runs until it loads.
 
 Writes `{schema}.orders`, `{schema}.order_items`, `{schema}.order_status_history`,
-`{schema}.sync_state` and `{schema}.sync_runs` (the run ledger). Rows that did not change are not
-rewritten. Connection: `{conn}`; budget: shared through `{postgres}`.
+`{schema}.rejected_records`, `{schema}.sync_state` and `{schema}.sync_runs` (the run ledger). Rows
+that did not change are not rewritten. Connection: `{conn}`; budget: shared through `{postgres}`.
 """
 
 PRODUCTS_DOC = """
@@ -40,10 +42,12 @@ PRODUCTS_DOC = """
 
 Reads the products changed lately (newest first, stopping at the first page without changes)
 and, every {hours} hours, all products: a full scan also marks products gone from Tokopedia as
-deleted (`deleted_at`), never removing them.
+deleted (`deleted_at`), never removing them. A product Tokopedia sends malformed is skipped and
+kept in `{schema}.rejected_records` with the reason; it is not taken for deleted.
 
-Writes `{schema}.products`, `{schema}.product_stock` (per warehouse), `{schema}.sync_state` and
-`{schema}.sync_runs`. Connection: `{conn}`; budget: shared through `{postgres}`.
+Writes `{schema}.products`, `{schema}.product_stock` (per warehouse), `{schema}.rejected_records`,
+`{schema}.sync_state` and `{schema}.sync_runs`. Connection: `{conn}`; budget: shared through
+`{postgres}`.
 """
 
 

@@ -7,14 +7,19 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tests.conftest import ROOT, SHOP_ID, SYNC_START
 from tests.dags.conftest import next_quarter_hour
+from tokopedia_sync.sync.orders import REJECTED_REREADS
 
 DAG_ID = "tokopedia_uji_orders"
-START = datetime(SYNC_START.year, SYNC_START.month, SYNC_START.day, tzinfo=UTC).timestamp()
+ORDER_LIST = "/v2/order/list"
+# start_date is a Jakarta date: the first sync reaches back to midnight there (UTC+7).
+START = (
+    datetime(SYNC_START.year, SYNC_START.month, SYNC_START.day, tzinfo=UTC) - timedelta(hours=7)
+).timestamp()
 
 
 def expected_orders(sandbox, until: float) -> dict[int, dict]:
@@ -147,7 +152,7 @@ class TestLaterRuns:
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            pages = sandbox.control.requests(since=first, path_prefix="/v2/order/list")["requests"]
+            pages = sandbox.control.requests(since=first, path_prefix=ORDER_LIST)["requests"]
             if len(pages) >= 5:
                 break
             time.sleep(0.2)
@@ -165,6 +170,57 @@ class TestLaterRuns:
             for row in staging.rows("SELECT outcome FROM tokopedia.sync_runs ORDER BY run_id")
         ]
         assert outcomes == ["interrupted", "success"]
+
+
+def rejected(staging) -> list[tuple]:
+    return staging.rows(
+        "SELECT record_id, kind, reason, raw->>'order_status', resolved_at "
+        "FROM tokopedia.rejected_records ORDER BY rejected_id"
+    )
+
+
+class TestMalformedOrders:
+    def test_a_malformed_order_is_kept_with_the_reason_read_again_and_loaded(
+        self, sandbox, staging, run_dag
+    ):
+        first = sandbox.control.last_seq()
+        sandbox.control.script_faults("bad_record", path_prefix=ORDER_LIST)
+
+        run_dag(DAG_ID)
+
+        ((order_id, kind, reason, status, resolved_at),) = rejected(staging)
+        assert (kind, status) == ("order", "garbled")
+        assert f"order {order_id} lacks a numeric" in reason
+        assert resolved_at is not None
+        garbled = [
+            r
+            for r in sandbox.control.requests(since=first, path_prefix=ORDER_LIST)["requests"]
+            if r["fault"] == "bad_record"
+        ]
+        assert len(garbled) == 1
+        assert order_id in loaded_orders(staging)
+        assert_matches_truth(sandbox, staging)
+        assert staging.value("SELECT rows_rejected FROM tokopedia.sync_runs") == 1
+
+    def test_orders_that_stay_malformed_are_skipped_and_load_once_they_come_whole(
+        self, sandbox, staging, run_dag
+    ):
+        sandbox.control.configure(faults={"bad_record": 1.0})
+
+        run_dag(DAG_ID)
+
+        skipped = {row[0] for row in rejected(staging)}
+        assert 0 < len(skipped) <= REJECTED_REREADS
+        assert all(row[4] is None for row in rejected(staging))
+        assert not skipped & set(loaded_orders(staging))
+        until = staging.value("SELECT max(window_end) FROM tokopedia.sync_runs").timestamp()
+        assert set(loaded_orders(staging)) == set(expected_orders(sandbox, until)) - skipped
+
+        sandbox.control.configure(faults={"bad_record": 0.0})
+        run_dag(DAG_ID)
+
+        assert all(row[4] is not None for row in rejected(staging))
+        assert_matches_truth(sandbox, staging)
 
 
 def test_the_task_log_tells_the_story(staging, run_dag, caplog):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.client.conftest import sandbox_config
-from tests.conftest import OTHER_SHOP_ID, SHOP_ID
+from tests.conftest import FS_ID, OTHER_SHOP_ID, SHOP_ID
 from tokopedia_sync.client import TokopediaClient
 
 DAG_ID = "tokopedia_uji_products"
+PRODUCT_INFO = f"/inventory/v1/fs/{FS_ID}/product/info"
 
 
 def assert_matches_truth(sandbox, staging, shop_id: int = SHOP_ID) -> None:
@@ -42,6 +43,14 @@ def assert_matches_truth(sandbox, staging, shop_id: int = SHOP_ID) -> None:
 
 def shop_client(sandbox) -> TokopediaClient:
     return TokopediaClient(sandbox_config(sandbox))
+
+
+def make_full_scan_due(staging) -> None:
+    """A day passes: the next run is due a full scan."""
+    staging.rows(
+        "UPDATE tokopedia.sync_state SET last_full_scan_at = now() - interval '25 hours' "
+        "WHERE stream = 'products' RETURNING 1"
+    )
 
 
 class TestProductsDag:
@@ -100,11 +109,7 @@ class TestProductsDag:
         )
         with shop_client(sandbox) as client:
             client.products.delete([victim["product_id"]])
-        # A day passes: the next run is due a full scan.
-        staging.rows(
-            "UPDATE tokopedia.sync_state SET last_full_scan_at = now() - interval '25 hours' "
-            "WHERE stream = 'products' RETURNING 1"
-        )
+        make_full_scan_due(staging)
 
         run_dag(DAG_ID)
 
@@ -120,3 +125,50 @@ class TestProductsDag:
         run_dag("tokopedia_kedua_products")
 
         assert_matches_truth(sandbox, staging, OTHER_SHOP_ID)
+
+    def test_a_malformed_product_in_a_full_scan_is_kept_with_the_reason_not_taken_for_deleted(
+        self, sandbox, staging, run_dag
+    ):
+        run_dag(DAG_ID)
+        make_full_scan_due(staging)
+        sandbox.control.script_faults("bad_record", path_prefix=PRODUCT_INFO)
+
+        run_dag(DAG_ID)
+
+        ((product_id, kind, reason, status),) = staging.rows(
+            "SELECT record_id, kind, reason, raw->'basic'->>'status' "
+            "FROM tokopedia.rejected_records"
+        )
+        assert (kind, status) == ("product", "garbled")
+        assert f"product {product_id} lacks" in reason
+        assert (
+            staging.value(
+                "SELECT deleted_at FROM tokopedia.products WHERE product_id = %s", product_id
+            )
+            is None
+        )
+        rejected, deleted = staging.rows(
+            "SELECT rows_rejected, rows_deleted FROM tokopedia.sync_runs "
+            "ORDER BY run_id DESC LIMIT 1"
+        )[0]
+        assert (rejected, deleted) == (1, 0)
+        assert_matches_truth(sandbox, staging)
+
+    def test_stock_the_staging_table_holds_yields_to_tokopedias_even_when_the_record_is_unchanged(
+        self, sandbox, staging, run_dag
+    ):
+        run_dag(DAG_ID)
+        # What a stock push leaves behind when Tokopedia then keeps its own figure.
+        product_id = staging.value(
+            "SELECT min(product_id) FROM tokopedia.products WHERE children_ids = '{}' AND stock > 0"
+        )
+        for table in ("product_stock", "products"):
+            staging.rows(
+                f"UPDATE tokopedia.{table} SET stock = stock + 7 WHERE product_id = %s RETURNING 1",
+                product_id,
+            )
+        make_full_scan_due(staging)
+
+        run_dag(DAG_ID)
+
+        assert_matches_truth(sandbox, staging)

@@ -13,6 +13,7 @@ from tests.sandbox.conftest import data_of, error_of
 
 SHOP_INFO = f"/v1/shop/fs/{FS_ID}/shop-info"
 SHOWCASES = f"/v1/showcase/fs/{FS_ID}/get"
+ORDER_LIST = "/v2/order/list"
 
 
 def shop_info(api) -> requests.Response:
@@ -107,6 +108,31 @@ class TestScriptedFaults:
         assert response.headers["content-type"].startswith("application/json")
         with pytest.raises(json.JSONDecodeError):
             json.loads(response.content)
+
+    def test_a_bad_record_garbles_the_first_order_of_a_list_and_leaves_the_rest_whole(
+        self, api, sandbox
+    ):
+        now = int(time.time())
+        window = {"fs_id": FS_ID, "shop_id": SHOP_ID, "page": 1, "per_page": 10}
+        window |= {"from_date": now - 2 * 86_400, "to_date": now}
+        whole = data_of(api.get(ORDER_LIST, **window))
+        sandbox.control.script_faults("bad_record", path_prefix=ORDER_LIST)
+
+        garbled = data_of(api.get(ORDER_LIST, **window))
+
+        assert len(whole) > 1
+        assert garbled[0]["order_status"] == "garbled"
+        assert garbled[0]["order_id"] == whole[0]["order_id"]
+        assert garbled[1:] == whole[1:]
+
+    def test_a_bad_record_garbles_the_status_of_the_first_product(self, api, sandbox):
+        products = f"/inventory/v1/fs/{FS_ID}/product/info"
+        sandbox.control.script_faults("bad_record", path_prefix=products)
+
+        page = data_of(api.get(products, shop_id=SHOP_ID, page=1, per_page=5))
+
+        assert page[0]["basic"]["status"] == "garbled"
+        assert all(isinstance(p["basic"]["status"], int) for p in page[1:])
 
     def test_a_revoke_fault_kills_the_token_for_good(self, api, sandbox):
         revoked = api.token

@@ -63,6 +63,16 @@ def test_a_full_product_scan_is_due_first_and_then_every_few_hours():
 
 
 class TestShopsFile:
+    def test_the_start_date_is_a_jakarta_date_read_from_its_midnight(self, tmp_path):
+        path = tmp_path / "shops.yaml"
+        path.write_text("shops:\n  - key: toko\n    start_date: 2026-11-01\n")
+
+        (shop,) = shops.load(path).shops
+
+        assert shop.backfill_from == datetime(2026, 10, 31, 17, 0, tzinfo=UTC)
+        assert shop.start == datetime(2026, 11, 1, tzinfo=UTC)
+        assert shop.order_lookback_minutes == 24 * 60
+
     def test_defaults_follow_the_product_spec(self, tmp_path):
         path = tmp_path / "shops.yaml"
         path.write_text("shops:\n  - key: toko\n    start_date: 2026-11-01\n")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import deque
 
 from tokopedia_sync.sandbox.settings import FAULT_KINDS, FaultRates
+
+BAD_RECORD = "bad_record"
 
 
 class FaultInjector:
     """Decides, request by request, whether the sandbox misbehaves and how.
 
     Scripted faults come first, in order, each for the next request whose path starts with its
-    prefix. Otherwise one draw from a generator seeded with `seed` picks a fault by the rates, so
+    prefix; a scripted `bad_record` waits for the next such answer that has a record in it.
+    Otherwise one draw from a generator seeded with `seed` picks a fault by the rates, so
     the same requests in the same order meet the same faults.
     """
 
@@ -21,6 +25,8 @@ class FaultInjector:
         self.seed = seed
         self._rng = random.Random(seed)
         self._script: deque[tuple[str, str]] = deque()
+        self._bad_records: deque[str] = deque()
+        """Path prefixes of scripted bad_record faults not yet spent."""
 
     def configure(self, rates: FaultRates | None = None, seed: int | None = None) -> None:
         if rates is not None:
@@ -33,14 +39,32 @@ class FaultInjector:
         for kind in kinds:
             if kind not in FAULT_KINDS:
                 raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULT_KINDS)}")
-        self._script.extend((kind, path_prefix) for kind in kinds)
+        for kind in kinds:
+            if kind == BAD_RECORD:
+                self._bad_records.append(path_prefix)
+            else:
+                self._script.append((kind, path_prefix))
 
     def clear_script(self) -> None:
         self._script.clear()
+        self._bad_records.clear()
 
     @property
     def scripted(self) -> list[dict[str, str]]:
-        return [{"kind": kind, "path_prefix": prefix} for kind, prefix in self._script]
+        return [{"kind": kind, "path_prefix": prefix} for kind, prefix in self._script] + [
+            {"kind": BAD_RECORD, "path_prefix": prefix} for prefix in self._bad_records
+        ]
+
+    def garble(self, path: str, body: bytes, drawn: bool) -> bytes | None:
+        """The answer's body with one record garbled, when a bad_record fault was `drawn` for
+        it or is scripted for its path and the body has a record; otherwise None."""
+        scripted = next((i for i, p in enumerate(self._bad_records) if path.startswith(p)), None)
+        if not drawn and scripted is None:
+            return None
+        garbled = garble_first_record(body)
+        if garbled is not None and not drawn and scripted is not None:
+            del self._bad_records[scripted]
+        return garbled
 
     def variant(self, count: int) -> int:
         """Pick one of `count` flavours of a fault, from the same seeded generator."""
@@ -60,3 +84,22 @@ class FaultInjector:
                 return kind
             roll -= shares[kind]
         return None
+
+
+def garble_first_record(body: bytes) -> bytes | None:
+    """The body with the first order or product of its `data` list carrying a status that is
+    not a number, as a broken upstream might send; None when it holds neither."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    records = document.get("data") if isinstance(document, dict) else None
+    for record in records if isinstance(records, list) else []:
+        if isinstance(record, dict) and "order_status" in record:
+            record["order_status"] = "garbled"
+        elif isinstance(record, dict) and isinstance(record.get("basic"), dict):
+            record["basic"]["status"] = "garbled"
+        else:
+            continue
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return None

@@ -24,6 +24,7 @@ from tokopedia_sync.sandbox.errors import (
     ApiError,
     bad_request,
 )
+from tokopedia_sync.sandbox.faults import BAD_RECORD
 from tokopedia_sync.sandbox.limits import SlidingWindow
 
 if TYPE_CHECKING:
@@ -244,9 +245,11 @@ async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -
                 sandbox.tokens.revoke(token.value)
         response = await _answer(sandbox, route, call, started)
         if fault == "malformed":
-            truncated = response.body[: max(1, len(response.body) // 2)]
-            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-            response = Response(truncated, response.status_code, headers=headers)
+            response = _with_body(response, response.body[: max(1, len(response.body) // 2)])
+        elif (
+            garbled := sandbox.faults.garble(request.url.path, response.body, fault == BAD_RECORD)
+        ) is not None:
+            response, fault = _with_body(response, garbled), BAD_RECORD
     sandbox.request_log.add(
         {
             "time": sandbox.clock(),
@@ -319,6 +322,12 @@ def _check_fs_id(call: Call, fs_id: int) -> None:
         raise ApiError(
             403, "RBAC_MDLW_001", f"fs_id {given} does not match the access token", "Forbidden"
         )
+
+
+def _with_body(response: Response, body: bytes) -> Response:
+    """The same answer, status and headers (the rate headers too) with another body."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return Response(body, response.status_code, headers=headers)
 
 
 def _server_fault(call: Call, started: float) -> Response:

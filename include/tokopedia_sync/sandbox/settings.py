@@ -10,7 +10,7 @@ FAMILIES = ("products", "orders", "inventory", "shop")
 
 DEFAULT_BUDGETS: dict[str, int] = {"products": 100, "orders": 200, "inventory": 150, "shop": 50}
 
-FAULT_KINDS = ("5xx", "429", "slow", "drop", "malformed", "revoke")
+FAULT_KINDS = ("5xx", "429", "slow", "drop", "malformed", "bad_record", "revoke")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class FaultRates:
     slow: float = 0.0
     drop: float = 0.0
     malformed: float = 0.0
+    bad_record: float = 0.0
+    """A list answer whose first order or product has its status garbled; the rest are whole."""
     revoke: float = 0.0
 
     _KIND_FIELDS = {
@@ -39,6 +41,7 @@ class FaultRates:
         "slow": "slow",
         "drop": "drop",
         "malformed": "malformed",
+        "bad_record": "bad_record",
         "revoke": "revoke",
     }
 

@@ -143,7 +143,7 @@ class InventoryPush(StreamSync):
         planned = [line for line in lines if line.action in ("send", "hold", "reject")]
         self._write_plan(planned)
         self.counters.unchanged = sum(1 for line in lines if line.action == "skip")
-        self.counters.rejected = sum(1 for line in lines if line.action == "reject")
+        self.counters.rejected += sum(1 for line in lines if line.action == "reject")
         self.counters.held = sum(1 for line in lines if line.action == "hold")
         return planned
 
@@ -198,8 +198,8 @@ class InventoryPush(StreamSync):
         for product in found:
             try:
                 row, lines = product_rows(product)
-            except BadRecord as exc:
-                log.warning("Skipped a product Tokopedia sent malformed: %s", exc)
+            except BadRecord as problem:
+                self.reject("product", product, problem)
                 continue
             if row[1] == self.shop_id:
                 rows.append(row)

@@ -36,6 +36,15 @@ def _temp_copy_of(conn: Any, name: str, table: str) -> None:
     )
 
 
+def _resolve_rejected(conn: Any, schema: str, kind: str, incoming: str, key: str) -> None:
+    """Records rejected as malformed before that arrived whole in this batch are resolved."""
+    conn.execute(
+        f"UPDATE {schema}.rejected_records r SET resolved_at = now() FROM {incoming} i "
+        f"WHERE r.resolved_at IS NULL AND r.kind = %s AND r.record_id = i.{key}",
+        (kind,),
+    )
+
+
 def _assignments(columns: Iterable[str], skip: set[str]) -> str:
     return ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in skip)
 
@@ -104,6 +113,7 @@ class OrderLoader:
                 "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
                 "FROM changed_orders"
             ).fetchone()
+            _resolve_rejected(self.conn, s, "order", "incoming_orders", "order_id")
             if also is not None:
                 also(self.conn)
         distinct = len({row[0] for row in orders})
@@ -172,6 +182,7 @@ class ProductLoader:
                 "SELECT 1 FROM incoming_stock i "
                 "WHERE i.product_id = ps.product_id AND i.warehouse_id = ps.warehouse_id)"
             )
+            _resolve_rejected(self.conn, s, "product", "incoming_products", "product_id")
             if remember_seen:
                 self.conn.execute(
                     "INSERT INTO seen_products SELECT product_id FROM incoming_products "

@@ -4,7 +4,6 @@ so status changes of older orders have to be fetched on purpose)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,10 +19,10 @@ from tokopedia_sync.sync.stream import StreamSync
 if TYPE_CHECKING:
     from tokopedia_sync.sync.runner import Run
 
-log = logging.getLogger(__name__)
-
 STREAM = "orders"
 BATCH_ORDERS = 2_000
+REJECTED_REREADS = 20
+"""At most this many orders that came malformed before are read again per run."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +105,25 @@ class OrdersSync(StreamSync):
                 self._save_cursor(None)
                 return
 
+    def reread_rejected(self, max_orders: int = REJECTED_REREADS) -> None:
+        """Read again the seconds in which orders that came malformed before were created, so
+        each loads once Tokopedia sends it whole. One whose create time is unreadable too stays
+        in `rejected_records` for a person to look at."""
+        moments = [
+            moment
+            for (moment,) in self.conn.execute(
+                f"SELECT DISTINCT (raw->>'create_time')::bigint AS moment "
+                f"FROM {self.schema}.rejected_records "
+                "WHERE shop_id = %s AND kind = 'order' AND resolved_at IS NULL "
+                "AND raw->>'create_time' ~ '^[0-9]{1,12}$' ORDER BY moment LIMIT %s",
+                (self.shop_id, max_orders),
+            )
+        ]
+        for moment in moments:
+            self._load_pages(
+                self.client.orders.pages(moment, moment + 1), lambda end: {}, label="orders again"
+            )
+
     def _save_cursor(self, cursor: datetime | None) -> None:
         with self.conn.transaction():
             write_state(
@@ -142,9 +160,8 @@ class OrdersSync(StreamSync):
             for order in page.orders:
                 try:
                     row, lines = order_rows(order)
-                except BadRecord as exc:
-                    self.counters.rejected += 1
-                    log.warning("Skipped an order Tokopedia sent malformed: %s", exc)
+                except BadRecord as problem:
+                    self.reject("order", order, problem)
                     continue
                 orders.append(row)
                 items.extend(lines)

@@ -7,7 +7,6 @@ in which nothing changed: a quiet shop costs one request.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -19,8 +18,6 @@ from tokopedia_sync.sync.stream import StreamSync
 
 if TYPE_CHECKING:
     from tokopedia_sync.sync.runner import Run
-
-log = logging.getLogger(__name__)
 
 STREAM = "products"
 BATCH_PRODUCTS = 1_000
@@ -54,12 +51,11 @@ class ProductsSync(StreamSync):
             for product in page.products:
                 try:
                     row, lines = product_rows(product)
-                except BadRecord as exc:
-                    self.counters.rejected += 1
-                    log.warning("Skipped a product Tokopedia sent malformed: %s", exc)
-                    if full and exc.record_id is not None:
+                except BadRecord as problem:
+                    self.reject("product", product, problem)
+                    if full and problem.record_id is not None:
                         # Malformed is not gone: the deletion sweep must leave it alone.
-                        self.loader.remember_seen([exc.record_id])
+                        self.loader.remember_seen([problem.record_id])
                     continue
                 products.append(row)
                 stocks.extend(lines)

@@ -123,7 +123,8 @@ def ledgered_run(
 
 
 def sync_orders(run: Run, interval: tuple[datetime, datetime] | None) -> None:
-    """Orders created in the run's range (plus a lookback), then unfinished older orders."""
+    """Orders created in the run's range (plus a lookback), then orders that came malformed
+    before, then unfinished older orders."""
     sync = orders.OrdersSync(run)
     state = read_state(run.conn, run.schema, run.shop_id, orders.STREAM)
     lookback = timedelta(minutes=run.shop.order_lookback_minutes)
@@ -131,6 +132,7 @@ def sync_orders(run: Run, interval: tuple[datetime, datetime] | None) -> None:
     run.window = (reading.start, reading.end)
     run.progress.start("orders", reading.start, reading.end)
     sync.read_range(reading.start, reading.end)
+    sync.reread_rejected()
     sync.refresh_open(reading.start, run.shop.open_order_refresh_requests)
 
 
