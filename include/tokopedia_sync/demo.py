@@ -60,6 +60,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def say(message: str) -> None:
     print(f"[demo] {message}", flush=True)
 
@@ -224,6 +229,16 @@ def main() -> int:
     settings.home.mkdir(parents=True, exist_ok=True)
     started: list[Any] = []
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+    # Started in the background by a shell, Python would inherit an ignored SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Something else answering on a port would pass for the demo's own server: refuse early.
+    for port, variable in (
+        (settings.airflow_port, "TOKOPEDIA_DEMO_AIRFLOW_PORT"),
+        (settings.sandbox_port, "TOKOPEDIA_DEMO_SANDBOX_PORT"),
+    ):
+        if port_in_use(port):
+            say(f"port {port} is already in use (another demo?): stop it or set {variable}")
+            return 1
     try:
         say("starting the Tokopedia sandbox ...")
         sandbox = SandboxProcess(
