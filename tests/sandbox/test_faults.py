@@ -109,6 +109,37 @@ class TestScriptedFaults:
         with pytest.raises(json.JSONDecodeError):
             json.loads(response.content)
 
+    def test_a_throttle_fault_sends_the_retry_after_configured(self, api, sandbox):
+        sandbox.control.configure(fault_retry_after="Wed, 21 Oct 2037 07:28:00 GMT")
+        sandbox.control.script_faults("429", path_prefix=SHOP_INFO)
+
+        response = shop_info(api)
+
+        assert response.headers["Retry-After"] == "Wed, 21 Oct 2037 07:28:00 GMT"
+
+    def test_a_wrong_shape_fault_wraps_a_list_in_an_object_and_makes_an_object_text(
+        self, api, sandbox
+    ):
+        sandbox.control.script_faults("wrong_shape", path_prefix=SHOP_INFO)
+        sandbox.control.script_faults("wrong_shape", path_prefix=SHOWCASES)
+
+        listed = shop_info(api)
+        showcases = api.get(SHOWCASES, shop_id=SHOP_ID)
+
+        assert listed.status_code == showcases.status_code == 200
+        assert [shop["shop_id"] for shop in listed.json()["data"]["items"]] == [SHOP_ID]
+        assert showcases.json()["data"] == "success"
+
+    def test_a_forbidden_fault_is_a_403_saying_the_owner_has_not_given_permission(
+        self, api, sandbox
+    ):
+        sandbox.control.script_faults("forbidden", path_prefix=SHOP_INFO)
+
+        response = shop_info(api)
+
+        assert error_of(response) == (403, "RBAC_USC_012")
+        assert "has not given permission" in response.json()["header"]["reason"]
+
     def test_a_bad_record_garbles_the_first_order_of_a_list_and_leaves_the_rest_whole(
         self, api, sandbox
     ):

@@ -155,6 +155,26 @@ class TestBulkCounting:
         [entry] = sandbox.control.requests(since=since, family="inventory")["requests"]
         assert (entry["units"], entry["throttled"]) == (5, 3)
 
+    def test_a_throttled_row_sent_by_sku_comes_back_named_by_its_product_id(self, api, sandbox):
+        # As in the reference's only example of a throttled row.
+        sandbox.control.configure(budgets={"inventory": 1})
+        products = [
+            p
+            for p in sandbox.control.products(shop_id=SHOP_ID)
+            if p["sku"] and p["status"] == 1 and not p["children"]
+        ][:2]
+        rows = [{"sku": p["sku"], "new_stock": 6} for p in products]
+
+        data = data_of(api.post(SET_STOCK, rows, shop_id=SHOP_ID))
+
+        assert data["failed_rows_data"] == [
+            {
+                "product_id": products[1]["product_id"],
+                "new_stock": 6,
+                "message": "ERR_TOO_MANY_REQUEST",
+            }
+        ]
+
     def test_a_bulk_request_on_a_spent_budget_fails_every_row(self, api, sandbox):
         sandbox.control.configure(budgets={"inventory": 1})
         ids = plain_product_ids(sandbox, 3)

@@ -147,6 +147,19 @@ class TestOrderListWindow:
 
         assert error_of(response) == (400, "ORD_DLV_001")
 
+    def test_a_window_holding_more_orders_than_allowed_is_too_big(self, api, sandbox):
+        sandbox.control.configure(max_window_orders=5)
+        to_date = int(time.time())
+        params = list_params(from_date=to_date - LONGEST_WINDOW, to_date=to_date)
+
+        response = api.get(ORDER_LIST, **params)
+        sandbox.control.configure(max_window_orders=0)
+        unlimited = api.get(ORDER_LIST, **params)
+
+        assert error_of(response) == (500, "ORD_API_009")
+        assert "Must Reduce Time Interval" in response.json()["header"]["reason"]
+        assert len(data_of(unlimited)) == 10
+
 
 class TestOrderListPaging:
     def test_paging_to_a_short_page_yields_exactly_the_paid_orders_of_the_window(

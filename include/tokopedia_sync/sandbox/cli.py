@@ -31,7 +31,7 @@ Point a Tokopedia connection at it with the printed api_base_url and auth_base_u
 Ground truth and controls live under /_sandbox/ (outside the API):
   GET  /_sandbox/orders, /_sandbox/orders/{id}, /_sandbox/products   true state
   GET  /_sandbox/requests?since=N                                   every request received
-  GET|PATCH /_sandbox/settings    budgets, faults, rates, token TTL at run time
+  GET|PATCH /_sandbox/settings    budgets, faults, rates, token TTL, limits at run time
   POST /_sandbox/tick {"new_orders": n, "advances": m}              make business happen now
   POST /_sandbox/faults {"faults": ["5xx", "drop"], "path_prefix": "/v2/order"}
   POST /_sandbox/tokens/revoke, POST /_sandbox/reset, GET /_sandbox/webhooks/deliveries
@@ -162,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="delay of a 'slow' fault (default %(default)s)",
     )
     add(
+        "--max-window-orders",
+        type=int,
+        default=DEFAULTS.max_window_orders,
+        help="an order list window holding more orders answers 500 ORD_API_009 "
+        "(default %(default)s: no limit)",
+    )
+    add(
         "--request-log-size",
         type=int,
         default=DEFAULTS.request_log_size,
@@ -206,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         faults=args.faults,
         fault_seed=args.fault_seed,
         slow_seconds=args.slow_seconds,
+        max_window_orders=args.max_window_orders,
         request_log_size=args.request_log_size,
     )
     started = time.perf_counter()
@@ -219,8 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(json.dumps(settings.describe(), indent=2), flush=True)
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+    # Uvicorn closes idle connections after 5 s; a pooled client that sends at that moment has
+    # its request reset. Keep them open as long as common HTTP servers do.
     config = uvicorn.Config(
-        create_app(sandbox), log_level="warning", access_log=False, lifespan="on"
+        create_app(sandbox),
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_keep_alive=75,
     )
     uvicorn.Server(config).run(sockets=[listener])
     return 0

@@ -103,3 +103,17 @@ def garble_first_record(body: bytes) -> bytes | None:
             continue
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
     return None
+
+
+def reshape_data(body: bytes) -> bytes | None:
+    """The body with its `data` in another shape (a list wrapped in an object, anything else
+    made a string), as an API that changed its answers would send; None when it has no data."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or "data" not in document:
+        return None
+    data = document["data"]
+    document["data"] = {"items": data} if isinstance(data, list) else "success"
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()

@@ -24,7 +24,7 @@ from tokopedia_sync.sandbox.errors import (
     ApiError,
     bad_request,
 )
-from tokopedia_sync.sandbox.faults import BAD_RECORD
+from tokopedia_sync.sandbox.faults import BAD_RECORD, reshape_data
 from tokopedia_sync.sandbox.limits import SlidingWindow
 
 if TYPE_CHECKING:
@@ -236,6 +236,8 @@ async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -
         response = _server_fault(call, started)
     elif fault == "429":
         response = _throttled(call, started, None)
+    elif fault == "forbidden":
+        response = _forbidden(call, started)
     else:
         if fault == "revoke":
             token = sandbox.tokens.check_bearer(
@@ -246,6 +248,8 @@ async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -
         response = await _answer(sandbox, route, call, started)
         if fault == "malformed":
             response = _with_body(response, response.body[: max(1, len(response.body) // 2)])
+        elif fault == "wrong_shape":
+            response = _with_body(response, reshape_data(response.body) or response.body)
         elif (
             garbled := sandbox.faults.garble(request.url.path, response.body, fault == BAD_RECORD)
         ) is not None:
@@ -353,7 +357,13 @@ def _throttled(call: Call, started: float, window: SlidingWindow | None) -> Resp
                 "X-Ratelimit-Remaining": "0",
                 "X-Ratelimit-Reset-After": "1.000000",
                 "X-Ratelimit-Full-Reset-After": "1.000000",
-                "Retry-After": "1",
+                "Retry-After": call.sandbox.settings.fault_retry_after,
             }
         )
     return response
+
+
+def _forbidden(call: Call, started: float) -> Response:
+    call.notes["error_code"] = "RBAC_USC_012"
+    reason = "This shop owner has not given permission for your app to use this API on the shop"
+    return envelope(None, started, 403, ApiError(403, "RBAC_USC_012", reason, "Forbidden"))

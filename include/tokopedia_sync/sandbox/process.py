@@ -106,7 +106,8 @@ class SandboxControl:
         return self._call("GET", "settings")
 
     def configure(self, **changes: Any) -> dict:
-        """Change run-time knobs: budgets, faults, fault_seed, token_ttl, rates, slow_seconds."""
+        """Change run-time knobs: budgets, faults, fault_seed, token_ttl, rates, slow_seconds,
+        fault_retry_after, max_window_orders."""
         return self._call("PATCH", "settings", json=changes)
 
     def reset(self) -> None:

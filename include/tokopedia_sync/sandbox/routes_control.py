@@ -26,6 +26,7 @@ RUNTIME_NUMBERS = {
     "advances_per_minute": float,
     "slow_seconds": float,
     "fault_seed": int,
+    "max_window_orders": int,
 }
 
 
@@ -73,6 +74,15 @@ def _json(value: object, status: int = 200) -> Response:
     return Response(json.dumps(value, separators=(",", ":")), status, media_type="application/json")
 
 
+def _retry_after(value: object) -> str:
+    text = str(value).strip()
+    if not text or len(text) > 64:
+        raise ValueError(
+            "fault_retry_after must be seconds or an HTTP date, as sent in Retry-After"
+        )
+    return text
+
+
 def routes(sandbox: Sandbox) -> list[Route]:
     """The control routes, bound to one sandbox."""
 
@@ -109,6 +119,8 @@ def routes(sandbox: Sandbox) -> list[Route]:
             changes["budgets"] = budgets_from_mapping(body.pop("budgets"))
         if "faults" in body:
             changes["faults"] = FaultRates.from_mapping(body.pop("faults"))
+        if "fault_retry_after" in body:
+            changes["fault_retry_after"] = _retry_after(body.pop("fault_retry_after"))
         for key, kind in RUNTIME_NUMBERS.items():
             if key in body:
                 value = kind(body.pop(key))

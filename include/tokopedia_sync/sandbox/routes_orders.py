@@ -8,7 +8,7 @@ from starlette.responses import HTMLResponse
 
 from tokopedia_sync.order_status import ORDER_STATUS_NAMES
 from tokopedia_sync.sandbox import render
-from tokopedia_sync.sandbox.errors import bad_request, not_found
+from tokopedia_sync.sandbox.errors import MSG_SERVER, ApiError, bad_request, not_found
 from tokopedia_sync.sandbox.gateway import Call, api
 
 MAX_WINDOW_SECONDS = 3 * 86_400
@@ -48,6 +48,13 @@ def order_list(call: Call) -> list[dict]:
     else:
         shops = list(state.shops.values())
     orders = state.listed_orders(shops, from_date, to_date, status, warehouse_id)
+    limit = call.sandbox.settings.max_window_orders
+    if limit and len(orders) > limit:
+        # The reference gives the code and text but not the status; the sandbox says 500, the
+        # status a client is least ready to read as "change the request".
+        raise ApiError(
+            500, "ORD_API_009", "Error Data Order Too Big, Must Reduce Time Interval", MSG_SERVER
+        )
     start = (page - 1) * per_page
     fs_id = call.sandbox.settings.fs_id
     return [render.order_list_item(order, fs_id) for order in orders[start : start + per_page]]

@@ -8,7 +8,13 @@ import re
 from tokopedia_sync.sandbox import render
 from tokopedia_sync.sandbox.errors import ROW_THROTTLED, bad_request, not_found, require_int
 from tokopedia_sync.sandbox.gateway import Call, api
-from tokopedia_sync.sandbox.model import PRODUCT_ACTIVE, PRODUCT_DELETED, PRODUCT_INACTIVE, Product
+from tokopedia_sync.sandbox.model import (
+    PRODUCT_ACTIVE,
+    PRODUCT_DELETED,
+    PRODUCT_INACTIVE,
+    Product,
+    Shop,
+)
 from tokopedia_sync.sandbox.state import VALUE_KEYS
 
 MAX_PRODUCTS_PER_PAGE = 50
@@ -172,10 +178,7 @@ def _row_update(call: Call, action: str) -> dict:
     granted = call.spend(len(rows))
     result = call.state.update_rows(shop, warehouse_id, rows[:granted], action)
     value_key = VALUE_KEYS[action]
-    throttled = [
-        {**_row_keys(row), value_key: row.get(value_key), "message": ROW_THROTTLED}
-        for row in rows[granted:]
-    ]
+    throttled = [_throttled_row(call, shop, row, value_key) for row in rows[granted:]]
     data = {
         "total_data": len(rows),
         "succeed_rows": len(result.succeeded),
@@ -188,9 +191,15 @@ def _row_update(call: Call, action: str) -> dict:
     return data
 
 
-def _row_keys(row: dict) -> dict:
-    keys = {"sku": row.get("sku") or "", "product_url": ""}
-    return {"product_id": row["product_id"], **keys} if "product_id" in row else keys
+def _throttled_row(call: Call, shop: Shop, row: dict, value_key: str) -> dict:
+    """As in the reference's example: the product's id (that of its sku, for a row sent by sku),
+    the value and the message. A client must match it to the row it sent."""
+    product_id = row.get("product_id")
+    if row.get("sku"):
+        product = call.state.product_by_sku(shop.shop_id, row["sku"])
+        product_id = product.product_id if product is not None else None
+    keys = {"product_id": product_id} if product_id is not None else {"sku": row["sku"]}
+    return {**keys, value_key: row.get(value_key), "message": ROW_THROTTLED}
 
 
 @api("POST", "/inventory/v1/fs/{fs_id}/stock/update", "inventory", bulk=True)

@@ -10,7 +10,17 @@ FAMILIES = ("products", "orders", "inventory", "shop")
 
 DEFAULT_BUDGETS: dict[str, int] = {"products": 100, "orders": 200, "inventory": 150, "shop": 50}
 
-FAULT_KINDS = ("5xx", "429", "slow", "drop", "malformed", "bad_record", "revoke")
+FAULT_KINDS = (
+    "5xx",
+    "429",
+    "slow",
+    "drop",
+    "malformed",
+    "bad_record",
+    "revoke",
+    "wrong_shape",
+    "forbidden",
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,11 @@ class FaultRates:
     bad_record: float = 0.0
     """A list answer whose first order or product has its status garbled; the rest are whole."""
     revoke: float = 0.0
+    wrong_shape: float = 0.0
+    """Well-formed JSON whose `data` has another shape: a list comes wrapped in an object, anything
+    else comes as a string."""
+    forbidden: float = 0.0
+    """403 RBAC_USC_012: the shop owner has not given the app permission for the API."""
 
     _KIND_FIELDS = {
         "5xx": "server_error",
@@ -43,6 +58,8 @@ class FaultRates:
         "malformed": "malformed",
         "bad_record": "bad_record",
         "revoke": "revoke",
+        "wrong_shape": "wrong_shape",
+        "forbidden": "forbidden",
     }
 
     @classmethod
@@ -141,6 +158,10 @@ class SandboxSettings:
     faults: FaultRates = FaultRates()
     fault_seed: int = 7
     slow_seconds: float = 3.0
+    fault_retry_after: str = "1"
+    """`Retry-After` of injected 429s, as sent: seconds, or an HTTP date."""
+    max_window_orders: int = 0
+    """An order list window holding more orders answers 500 ORD_API_009; 0 for no limit."""
     request_log_size: int = 500_000
 
     @property
@@ -170,4 +191,6 @@ class SandboxSettings:
             "faults": self.faults.as_mapping(),
             "fault_seed": self.fault_seed,
             "slow_seconds": self.slow_seconds,
+            "fault_retry_after": self.fault_retry_after,
+            "max_window_orders": self.max_window_orders,
         }
