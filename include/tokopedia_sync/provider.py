@@ -24,6 +24,15 @@ def _number(label: str, description: str) -> dict:
     return {"label": label, "description": description, "schema": {"type": ["integer", "null"]}}
 
 
+def _budget(label: str, what: str, default: int) -> dict:
+    # Text, not a number: "off" switches the family's budget off.
+    return _text(
+        label,
+        f"{what} per minute, shared by everything using these credentials (default {default}); "
+        "off for no budget (Tokopedia's 429s are still obeyed).",
+    )
+
+
 CONNECTION_FIELDS = {
     "fs_id": _number("FS ID", "App ID (fs_id) of your Tokopedia app, from the developer console."),
     "shop_id": _number("Shop ID", "The shop to sync, from Tokopedia Seller Center."),
@@ -37,12 +46,10 @@ CONNECTION_FIELDS = {
         "Where tokens are issued. Keep the default unless you use the sandbox.",
         default="https://accounts.tokopedia.com",
     ),
-    "budget_products": _number("Products budget", "Product requests per minute (default 100)."),
-    "budget_orders": _number("Orders budget", "Order requests per minute (default 200)."),
-    "budget_inventory": _number(
-        "Inventory budget", "Stock and price rows per minute (default 150)."
-    ),
-    "budget_shop": _number("Shop budget", "Shop info requests per minute (default 50)."),
+    "budget_products": _budget("Products budget", "Product requests", 100),
+    "budget_orders": _budget("Orders budget", "Order requests", 200),
+    "budget_inventory": _budget("Inventory budget", "Stock and price rows", 150),
+    "budget_shop": _budget("Shop budget", "Shop info requests", 50),
     "budget_conn_id": _text(
         "Budget Postgres connection",
         "Postgres connection id in which rate budgets are shared by every worker.",
@@ -63,14 +70,16 @@ def get_provider_info() -> dict:
                 "connection-type": "tokopedia",
                 "conn-fields": CONNECTION_FIELDS,
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port"],
+                    "hidden-fields": ["schema"],
                     "relabeling": {
                         "host": "API base URL",
+                        "port": "API port",
                         "login": "Client ID",
                         "password": "Client Secret",
                     },
                     "placeholders": {
                         "host": "https://fs.tokopedia.net",
+                        "port": "leave empty unless the API is on another port (the sandbox)",
                         "login": "Client ID of the Tokopedia app",
                         "password": "Client Secret of the Tokopedia app",
                     },

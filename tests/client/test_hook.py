@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -68,6 +70,57 @@ class TestConnectionFromTheEnvironment:
         budgets = dict(hook.get_conn().config.budgets)
 
         assert budgets == {"products": 100, "orders": 400, "inventory": 150, "shop": None}
+        hook.close()
+
+    def test_a_host_and_port_reach_the_sandbox_over_plain_http(self, use_connection, sandbox):
+        address = urlsplit(sandbox.base_url)
+        hook = TokopediaHook(use_connection(host=address.hostname, port=address.port))
+
+        ok, message = hook.test_connection()
+
+        assert ok, message
+        assert hook.get_conn().config.api_base_url == sandbox.base_url
+        hook.close()
+
+    def test_a_connection_uri_with_a_port_reaches_the_sandbox(self, monkeypatch, sandbox):
+        address = urlsplit(sandbox.base_url)
+        auth_base_url = quote(f"{sandbox.base_url}/accounts", safe="")
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_TOKOPEDIA_URI",
+            f"tokopedia://{CLIENT_ID}:{CLIENT_SECRET}@{address.hostname}:{address.port}/"
+            f"?fs_id={FS_ID}&shop_id={SHOP_ID}&auth_base_url={auth_base_url}",
+        )
+        hook = TokopediaHook("tokopedia_uri")
+
+        ok, message = hook.test_connection()
+
+        assert ok, message
+        assert hook.get_conn().config.api_base_url == sandbox.base_url
+        hook.close()
+
+    def test_a_port_that_contradicts_the_api_base_url_is_refused(self, use_connection, sandbox):
+        conn_id = use_connection("shop_c", host="https://fs.tokopedia.net:8443", port=9443)
+
+        with pytest.raises(ConfigurationError, match="names port 8443 but Port says 9443"):
+            TokopediaHook(conn_id).get_conn()
+
+    def test_threads_sharing_a_hook_share_one_client(self, use_connection):
+        hook = TokopediaHook(use_connection())
+        start = threading.Barrier(8)
+        clients = []
+
+        def work() -> None:
+            start.wait()
+            clients.append(hook.get_conn())
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert len(clients) == 8
+        assert len({id(client) for client in clients}) == 1
         hook.close()
 
     def test_the_older_prefixed_extra_names_are_understood(self, use_connection):
@@ -150,9 +203,13 @@ def test_the_tokopedia_connection_type_and_its_fields_are_served_to_the_ui(tmp_p
     assert standard["login"]["title"] == "Client ID"
     assert standard["password"]["title"] == "Client Secret"
     assert standard["host"]["title"] == "API base URL"
-    assert standard["port"]["hidden"]
+    assert not standard["port"]["hidden"]
+    assert standard["port"]["title"] == "API port"
     titles = {name: field["schema"]["title"] for name, field in extra.items()}
     assert titles["fs_id"] == "FS ID"
     assert titles["shop_id"] == "Shop ID"
     assert titles["webhook_secret"] == "Webhook Secret"
     assert extra["webhook_secret"]["schema"]["format"] == "password"
+    # Budgets take a number or "off", as the connection form's help says.
+    assert "string" in extra["budget_orders"]["schema"]["type"]
+    assert "off" in extra["budget_orders"]["description"]

@@ -3,7 +3,8 @@
 The connection holds the fields of Tokopedia's developer console:
 
 - Client ID (login) and Client Secret (password) of the app;
-- API base URL (host), default https://fs.tokopedia.net;
+- API base URL (host, and port when not the scheme's own), default https://fs.tokopedia.net; a
+  host without a scheme is https, or plain http when it is localhost (the sandbox);
 - extras: ``fs_id`` and ``shop_id`` (required), ``webhook_secret``, ``auth_base_url``
   (default https://accounts.tokopedia.com), ``budget_products`` / ``budget_orders`` /
   ``budget_inventory`` / ``budget_shop`` (requests per minute, or "off"), and
@@ -14,13 +15,21 @@ The same fields work from an ``AIRFLOW_CONN_<ID>`` JSON environment variable.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
 
 from tokopedia_sync.client import ClientConfig, TokopediaClient, TokopediaError
 from tokopedia_sync.client.budget import Budget, LocalBudget, PostgresBudget
-from tokopedia_sync.client.config import API_BASE_URL, AUTH_BASE_URL, FAMILIES, ConfigurationError
+from tokopedia_sync.client.config import (
+    API_BASE_URL,
+    AUTH_BASE_URL,
+    FAMILIES,
+    LOCAL_HOSTS,
+    ConfigurationError,
+)
 
 
 def _extra(extras: dict[str, Any], name: str) -> Any:
@@ -42,6 +51,33 @@ def _whole_number(source: str, label: str, value: Any) -> int:
         ) from None
 
 
+def _api_base_url(source: str, conn: Any) -> str:
+    """The host, with a scheme (https, or http to localhost) and the connection's port."""
+    host = (conn.host or "").strip()
+    if not host:
+        if conn.port:
+            raise ConfigurationError(f"{source}: Port is set but API base URL (host) is empty")
+        return API_BASE_URL
+    if "://" not in host:
+        scheme = "http" if urlsplit(f"//{host}").hostname in LOCAL_HOSTS else "https"
+        host = f"{scheme}://{host}"
+    if not conn.port:
+        return host
+    port = _whole_number(source, "Port", conn.port)
+    parts = urlsplit(host)
+    try:
+        named = parts.port
+    except ValueError:
+        named = None  # ClientConfig names what is wrong with the URL
+    if named is not None and named != port:
+        raise ConfigurationError(
+            f"{source}: API base URL {host} names port {named} but Port says {port}; keep one"
+        )
+    if named is None and parts.hostname:
+        host = parts._replace(netloc=f"{parts.netloc}:{port}").geturl()
+    return host
+
+
 def config_from_connection(conn: Any) -> ClientConfig:
     """Client settings from an Airflow connection; errors name the connection and the field."""
     source = f"Tokopedia connection {conn.conn_id!r}"
@@ -58,16 +94,13 @@ def config_from_connection(conn: Any) -> ClientConfig:
         if value is not None:
             off = str(value).strip().lower() == "off"
             budgets[family] = None if off else _whole_number(source, f"budget_{family}", value)
-    host = (conn.host or "").strip()
-    if host and "://" not in host:
-        host = f"https://{host}"
     return ClientConfig(
         fs_id=ids["fs_id"],
         shop_id=ids["shop_id"],
         client_id=conn.login or "",
         client_secret=conn.password or "",
         webhook_secret=_extra(extras, "webhook_secret") or "",
-        api_base_url=host or API_BASE_URL,
+        api_base_url=_api_base_url(source, conn),
         auth_base_url=_extra(extras, "auth_base_url") or AUTH_BASE_URL,
         budgets=budgets,
         source=source,
@@ -95,18 +128,21 @@ class TokopediaHook(BaseHook):
         self.tokopedia_conn_id = tokopedia_conn_id
         self.budget_conn_id = budget_conn_id
         self._client: TokopediaClient | None = None
+        self._lock = threading.Lock()
 
     def get_conn(self) -> TokopediaClient:
-        if self._client is None:
-            from airflow.sdk.log import mask_secret
+        """The client of this connection, built once and shared by every thread using the hook."""
+        with self._lock:
+            if self._client is None:
+                from airflow.sdk.log import mask_secret
 
-            conn = self.get_connection(self.tokopedia_conn_id)
-            config = config_from_connection(conn)
-            budget_conn_id = self.budget_conn_id or _extra(conn.extra_dejson, "budget_conn_id")
-            self._client = TokopediaClient(
-                config, budget=self._budget(config, budget_conn_id), mask=mask_secret
-            )
-        return self._client
+                conn = self.get_connection(self.tokopedia_conn_id)
+                config = config_from_connection(conn)
+                budget_conn_id = self.budget_conn_id or _extra(conn.extra_dejson, "budget_conn_id")
+                self._client = TokopediaClient(
+                    config, budget=self._budget(config, budget_conn_id), mask=mask_secret
+                )
+            return self._client
 
     def _budget(self, config: ClientConfig, budget_conn_id: str | None) -> Budget:
         if not budget_conn_id:
@@ -122,9 +158,11 @@ class TokopediaHook(BaseHook):
         return PostgresBudget(postgres.get_conn, config.budgets, config.budget_key)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Close the client; the next `get_conn()` builds a new one."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def test_connection(self) -> tuple[bool, str]:
         """Get a token and the shop's info; report the shop's name."""
