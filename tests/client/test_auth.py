@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.conftest import CLIENT_ID
-from tokopedia_sync.client import AuthenticationError
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
+from tokopedia_sync.client import AuthenticationError, ConfigurationError
 
 
 def token_requests(sandbox, since: int) -> list[dict]:
@@ -81,6 +81,18 @@ class TestTokenCache:
 
         assert client.tokens.minted == 3
 
+    def test_a_token_request_answered_429_is_repeated_after_the_wait_asked(self, client, sandbox):
+        start = sandbox.control.last_seq()
+        sandbox.control.script_faults("429", "429", path_prefix="/accounts/token")
+
+        began = time.monotonic()
+        shop = client.shop.info()
+
+        assert shop["shop_id"]
+        assert [r["status"] for r in token_requests(sandbox, start)] == [429, 429, 200]
+        # Every injected 429 says Retry-After: 1.
+        assert time.monotonic() - began >= 2.0
+
 
 class TestRefusedCredentials:
     def test_wrong_client_secret_is_an_authentication_error_saying_what_to_check(self, make_client):
@@ -103,3 +115,15 @@ class TestRefusedCredentials:
 
         with pytest.raises(AuthenticationError, match="credentials or the link"):
             client.shop.info()
+
+    def test_a_wrong_auth_base_url_says_to_check_it_naming_the_url(self, make_client, sandbox):
+        wrong = f"{sandbox.base_url}/oauth"
+        client = make_client(auth_base_url=wrong, source="Tokopedia connection 'shop_a'")
+
+        with pytest.raises(ConfigurationError) as raised:
+            client.shop.info()
+
+        message = str(raised.value)
+        assert f"Auth base URL {wrong} has no token endpoint" in message
+        assert "shop_a" in message
+        assert CLIENT_SECRET not in message

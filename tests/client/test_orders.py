@@ -39,6 +39,26 @@ class TestOrderList:
         assert min(frm for frm, _ in windows) == start
         assert max(to for _, to in windows) == end
 
+    def test_a_window_tokopedia_finds_too_big_is_halved_until_it_answers(self, client, sandbox):
+        # Tokopedia does not say with which status ORD_API_009 comes; the sandbox sends a 500.
+        sandbox.control.configure(max_window_orders=40)
+        end = int(time.time())
+        start = end - 10 * 86_400
+        first = sandbox.control.last_seq()
+
+        orders = list(client.orders.list(start, end))
+
+        ids = [o["order_id"] for o in orders]
+        assert len(ids) == len(set(ids))
+        assert set(ids) == paid_in(sandbox.control.orders(), start, end)
+        log = sandbox.control.requests(since=first, path_prefix="/v2/order/list")["requests"]
+        too_big = [r for r in log if r["error_code"] == "ORD_API_009"]
+        assert too_big
+        assert all(r["status"] == 500 for r in too_big)
+        # A refused window is halved, never asked for again.
+        queries = [r["query"] for r in log]
+        assert len(queries) == len(set(queries))
+
     def test_orders_stream_page_by_page_without_reading_ahead(self, client, sandbox):
         end = int(time.time())
         first = sandbox.control.last_seq()

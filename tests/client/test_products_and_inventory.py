@@ -3,9 +3,11 @@ throttled inside a 200 that are sent again rather than dropped."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.client.conftest import FakeTime
 from tests.conftest import SHOP_ID, WAREHOUSES
-from tokopedia_sync.client import LocalBudget
+from tokopedia_sync.client import LocalBudget, PartialBulkError, RateLimitedError
 
 
 def live_products(sandbox) -> list[dict]:
@@ -150,3 +152,89 @@ class TestStock:
         assert [b["units"] for b in batches] == [40, 40, 10]
         assert fake.now - 1000.0 >= 2 * 60
         assert len(result.succeeded) == 90
+
+    def test_a_smaller_limit_learned_mid_write_shrinks_the_batches_and_every_row_lands(
+        self, make_client, sandbox
+    ):
+        # Tokopedia allows 60 rows a minute, the client was told 150: the first batch of 100
+        # lands 60 and has 40 throttled; the rest go in batches of 60, throttled rows first.
+        sandbox.control.configure(budgets={"inventory": 60})
+        fake = FakeTime()
+
+        def sleep(seconds: float) -> None:
+            fake.sleep(seconds)
+            sandbox.control.configure(budgets={"inventory": 60})
+
+        budget = LocalBudget({"inventory": 150}, clock=fake.clock, sleep=sleep)
+        client = make_client(budget=budget, max_retry_seconds=300.0)
+        products = sellable(sandbox)[:100]
+        rows = [{"sku": p["sku"], "new_stock": 500 + i} for i, p in enumerate(products)]
+        rows += [{"product_id": p["product_id"], "new_stock": 9} for p in products]
+        first = sandbox.control.last_seq()
+
+        result = client.inventory.set_stock(rows)
+
+        batches = sandbox.control.requests(since=first, family="inventory")["requests"]
+        assert [(b["units"], b["throttled"]) for b in batches] == [(60, 40)] + [(60, 0)] * 2 + [
+            (20, 0)
+        ]
+        assert (len(result.succeeded), result.failed, result.throttled_rows) == (200, [], 40)
+        truth = {p["product_id"]: p for p in sandbox.control.products()}
+        warehouse = str(WAREHOUSES[0])
+        # Throttled rows went again before the later rows for the same products.
+        assert all(truth[p["product_id"]]["stock_by_warehouse"][warehouse] == 9 for p in products)
+
+    def test_a_429_announcing_a_per_second_burst_does_not_stop_a_bulk_write(self, client, sandbox):
+        products = sellable(sandbox)[:100]
+        sandbox.control.script_faults("429", path_prefix="/inventory/v1")
+
+        result = client.inventory.set_stock([{"sku": p["sku"], "new_stock": 4} for p in products])
+
+        assert (len(result.succeeded), result.failed) == (100, [])
+        truth = {p["product_id"]: p for p in sandbox.control.products()}
+        assert all(
+            truth[p["product_id"]]["stock_by_warehouse"][str(WAREHOUSES[0])] == 4 for p in products
+        )
+
+    def test_a_write_that_cannot_finish_raises_with_the_rows_already_answered(
+        self, make_client, sandbox
+    ):
+        # The minute's budget is spent after 60 rows and the client may wait only 5 s.
+        sandbox.control.configure(budgets={"inventory": 60})
+        client = make_client(max_retry_seconds=5.0)
+        products = sellable(sandbox)[:100]
+        rows = [{"sku": p["sku"], "new_stock": 77} for p in products]
+        rows.append({"sku": "A-1", "new_stock": -1})
+
+        with pytest.raises(PartialBulkError) as raised:
+            client.inventory.set_stock(rows)
+
+        error = raised.value
+        assert isinstance(error.__cause__, RateLimitedError)
+        assert len(error.result.succeeded) == 60
+        assert [f.message for f in error.result.failed] == [
+            "not sent: new_stock must be from 0 to 999999, got -1"
+        ]
+        # Throttled rows come back named by product_id only; they are still the rows sent.
+        assert error.unsent == rows[60:100]
+        assert "60 rows were applied" in str(error)
+        assert "record them" in str(error)
+        truth = {p["product_id"]: p for p in sandbox.control.products()}
+        landed = [
+            truth[p["product_id"]]["stock_by_warehouse"][str(WAREHOUSES[0])] == 77 for p in products
+        ]
+        assert landed == [True] * 60 + [False] * 40
+
+    def test_a_status_change_that_cannot_finish_raises_with_the_ids_already_answered(
+        self, make_client, sandbox
+    ):
+        sandbox.control.configure(budgets={"products": 30})
+        client = make_client(max_retry_seconds=5.0)
+        ids = [p["product_id"] for p in sellable(sandbox)[:40]]
+
+        with pytest.raises(PartialBulkError) as raised:
+            client.products.deactivate(ids)
+
+        # The first 25 land; the next batch would pass the 30 a minute Tokopedia announced.
+        assert [row["product_id"] for row in raised.value.result.succeeded] == ids[:25]
+        assert raised.value.unsent == ids[25:]

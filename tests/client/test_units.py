@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import logging
 import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
 from tests.client.conftest import FakeTime
 from tokopedia_sync.client import ClientConfig, ConfigurationError, MalformedResponseError
-from tokopedia_sync.client.budget import LocalBudget, Window, pause_from_headers, window_from_header
+from tokopedia_sync.client.auth import Token
+from tokopedia_sync.client.budget import (
+    MAX_PAUSE_SECONDS,
+    LocalBudget,
+    Window,
+    requested_pause,
+    window_from_header,
+)
 from tokopedia_sync.client.bulk import row_problem
 from tokopedia_sync.client.envelope import decode_json, lookup, read, snippet
 from tokopedia_sync.client.errors import RateLimitedError
-from tokopedia_sync.client.orders import MAX_WINDOW_SECONDS, windows
+from tokopedia_sync.client.orders import MAX_WINDOW_SECONDS, OrdersApi, windows
+from tokopedia_sync.client.products import ProductsApi
 from tokopedia_sync.client.retry import Backoff
 
 GOOD = {
@@ -31,6 +43,12 @@ class TestClientConfig:
 
         assert "very-secret-value" not in text
         assert "hook-secret-value" not in text
+
+    def test_an_access_token_never_shows_in_the_repr(self):
+        token = Token("c:token-value-7f3a", expires_at=10.0, refresh_at=5.0)
+
+        assert "token-value-7f3a" not in repr(token)
+        assert "expires_at=10.0" in repr(token)
 
     @pytest.mark.parametrize(
         ("change", "named"),
@@ -192,11 +210,17 @@ class TestLocalBudget:
         with pytest.raises(RateLimitedError, match="shop budget"):
             budget.acquire("shop", 1, max_wait=5)
 
-    def test_a_batch_larger_than_the_budget_is_a_configuration_error(self):
-        budget = LocalBudget({"inventory": 50})
+    def test_a_request_larger_than_a_window_waits_for_it_to_empty_then_goes(self):
+        # A per-second burst announced by Tokopedia must not make a bulk call impossible.
+        time = FakeTime()
+        budget = LocalBudget({"inventory": 150}, clock=time.clock, sleep=time.sleep)
+        budget.observe("inventory", {"X-Ratelimit-Limit": "5 req/s (burst 5)"})
+        budget.acquire("inventory", 3, max_wait=10**9)
 
-        with pytest.raises(ConfigurationError, match="smaller batches"):
-            budget.acquire("inventory", 100, max_wait=10**9)
+        budget.acquire("inventory", 100, max_wait=10**9)
+
+        assert budget.capacity("inventory") == 5
+        assert 1.0 <= time.now - 1000.0 <= 1.2
 
     def test_a_tighter_limit_announced_in_headers_is_kept_to(self):
         time = FakeTime()
@@ -211,18 +235,37 @@ class TestLocalBudget:
         assert budget.capacity("shop") == 5
         assert time.now - 1000.0 >= 3.0
 
-    def test_an_exhausted_remaining_header_pauses_the_family(self):
+    def test_fewer_remaining_than_the_budget_counts_are_booked_as_spent_by_someone_else(self):
         time = FakeTime()
-        budget = LocalBudget({"orders": 200}, clock=time.clock, sleep=time.sleep)
+        budget = LocalBudget({"orders": 10}, clock=time.clock, sleep=time.sleep)
+        budget.acquire("orders", 1, max_wait=10**9)
 
-        budget.observe(
-            "orders",
-            {
-                "X-Ratelimit-Limit": "200 req/min (burst 200)",
-                "X-Ratelimit-Remaining": "0",
-                "X-Ratelimit-Reset-After": "2.500000",
-            },
-        )
+        budget.observe("orders", {"X-Ratelimit-Remaining": "3"})
+        for _ in range(3):
+            budget.acquire("orders", 1, max_wait=10**9)
+        assert time.now == 1000.0
+        budget.acquire("orders", 1, max_wait=10**9)
+
+        assert time.now > 1060.0
+
+    def test_as_many_remaining_as_the_budget_counts_changes_nothing(self):
+        time = FakeTime()
+        budget = LocalBudget({"orders": 10}, clock=time.clock, sleep=time.sleep)
+        for _ in range(4):
+            budget.acquire("orders", 1, max_wait=10**9)
+
+        # Two of the four are still on their way: the server has counted only two.
+        budget.observe("orders", {"X-Ratelimit-Remaining": "8"})
+        for _ in range(6):
+            budget.acquire("orders", 1, max_wait=10**9)
+
+        assert time.now == 1000.0
+
+    def test_a_pause_holds_a_family_whose_budget_is_off(self):
+        time = FakeTime()
+        budget = LocalBudget({"orders": None}, clock=time.clock, sleep=time.sleep)
+
+        budget.pause("orders", 2.5)
         budget.acquire("orders", 1, max_wait=10**9)
 
         assert time.now == pytest.approx(1002.5)
@@ -243,17 +286,25 @@ class TestRateLimitHeaders:
         assert window_from_header(header) == window
 
     def test_retry_after_wins_then_the_reset_headers(self):
-        assert pause_from_headers({"Retry-After": "3"}) == 3.0
-        assert (
-            pause_from_headers({"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset-After": "0.4"})
-            == 0.4
-        )
-        assert (
-            pause_from_headers(
-                {"X-Ratelimit-Remaining": "7", "X-Ratelimit-Reset-After": "-0.000000"}
-            )
-            == 0.0
-        )
+        assert requested_pause({"Retry-After": "3"}, refused=True) == 3.0
+        exhausted = {"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset-After": "0.4"}
+        assert requested_pause(exhausted, refused=False) == 0.4
+        left = {"X-Ratelimit-Remaining": "7", "X-Ratelimit-Reset-After": "-0.000000"}
+        assert requested_pause(left, refused=False) == 0.0
+
+    def test_retry_after_may_be_an_http_date(self):
+        moment = datetime.now(UTC) + timedelta(seconds=30)
+
+        pause = requested_pause({"Retry-After": format_datetime(moment, usegmt=True)}, refused=True)
+
+        assert 28.0 <= pause <= 30.0
+
+    def test_a_pause_longer_than_any_limit_needs_is_capped_with_a_warning(self, caplog):
+        with caplog.at_level(logging.WARNING, logger="tokopedia_sync.client.budget"):
+            pause = requested_pause({"Retry-After": "3600"}, refused=True)
+
+        assert pause == MAX_PAUSE_SECONDS == 60.0
+        assert "hold off for 3600 s; pausing 60 s" in caplog.text
 
 
 class TestBackoff:
@@ -269,9 +320,17 @@ class TestBackoff:
         now = [0.0]
         backoff = Backoff(max_attempts=100, max_seconds=10, clock=lambda: now[0])
 
-        assert backoff.next_wait(at_least=4, counts=False) == 4
+        assert 4 <= backoff.next_wait(at_least=4, counts=False) <= 5
         now[0] = 8.0
         assert backoff.next_wait(at_least=4, counts=False) is None
+
+    def test_waits_the_server_asked_for_get_jitter_and_are_never_shorter(self):
+        backoff = Backoff(max_attempts=2, max_seconds=10**6, rng=random.Random(5))
+
+        waits = [backoff.next_wait(at_least=2.0, counts=False) for _ in range(20)]
+
+        assert all(2.0 <= w <= 2.5 for w in waits)
+        assert len(set(waits)) == 20
 
 
 class TestRowChecks:
@@ -295,3 +354,16 @@ class TestRowChecks:
             assert found is None
         else:
             assert problem in found
+
+
+class TestSignatures:
+    @pytest.mark.parametrize(
+        ("method", "pages"),
+        [(OrdersApi.list, OrdersApi.pages), (ProductsApi.list, ProductsApi.pages)],
+    )
+    def test_list_takes_the_same_keywords_as_pages(self, method, pages):
+        listed = inspect.signature(method).parameters
+        paged = inspect.signature(pages).parameters
+
+        assert list(listed) == list(paged)
+        assert all(p.kind is not p.VAR_KEYWORD for p in listed.values())

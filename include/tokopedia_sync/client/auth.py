@@ -7,15 +7,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
-from tokopedia_sync.client.config import ClientConfig
+from tokopedia_sync.client.budget import requested_pause
+from tokopedia_sync.client.config import AUTH_BASE_URL, ClientConfig
 from tokopedia_sync.client.errors import (
     AuthenticationError,
+    ConfigurationError,
     MalformedResponseError,
+    RateLimitedError,
     ServerError,
+    TokopediaError,
     TransportError,
 )
 from tokopedia_sync.client.retry import Backoff
@@ -27,7 +31,9 @@ USER_AGENT = "tokopedia-sync"
 
 @dataclass(frozen=True)
 class Token:
-    value: str = ""
+    """An access token and when to replace it. The token itself stays out of the repr."""
+
+    value: str = field(default="", repr=False)
     expires_at: float = 0.0
     refresh_at: float = 0.0
 
@@ -82,19 +88,30 @@ class TokenProvider:
                     timeout=(config.connect_timeout, config.read_timeout),
                 )
             except requests.RequestException as exc:
-                failure: Exception = TransportError(
+                failure: TokopediaError = TransportError(
                     f"could not reach the Tokopedia accounts host {config.auth_base_url} "
                     f"({type(exc).__name__}); check the Auth base URL and the network"
                 )
+                wait = backoff.next_wait()
             else:
-                if response.status_code < 500:
+                status = response.status_code
+                if status == 429:
+                    failure = RateLimitedError(
+                        "the accounts host refused the token request for now (429)",
+                        status=status,
+                        request="POST /token",
+                    )
+                    pause = max(requested_pause(response.headers, refused=True), 0.5)
+                    wait = backoff.next_wait(pause, counts=False)
+                elif status >= 500:
+                    failure = ServerError(
+                        f"the accounts host answered {status} to the token request",
+                        status=status,
+                        request="POST /token",
+                    )
+                    wait = backoff.next_wait()
+                else:
                     return self._accept(response)
-                failure = ServerError(
-                    f"the accounts host answered {response.status_code} to the token request",
-                    status=response.status_code,
-                    request="POST /token",
-                )
-            wait = backoff.next_wait()
             if wait is None:
                 raise failure
             log.warning("token request failed (%s); retrying in %.1f s", failure, wait)
@@ -102,6 +119,14 @@ class TokenProvider:
 
     def _accept(self, response: requests.Response) -> Token:
         config = self._config
+        if response.status_code == 404:
+            raise ConfigurationError(
+                f"{config.source}: the Auth base URL {config.auth_base_url} has no token endpoint "
+                f"(404 from {config.auth_base_url}/token); check the Auth base URL, which is "
+                f"{AUTH_BASE_URL} for Tokopedia itself",
+                status=404,
+                request="POST /token",
+            )
         if response.status_code in (400, 401, 403):
             raise AuthenticationError(
                 f"{config.source}: Tokopedia refused the client credentials of client_id "

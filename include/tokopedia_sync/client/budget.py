@@ -2,8 +2,11 @@
 
 A budget is a set of sliding windows ("at most N units in any S seconds"): the configured
 per-minute budget, plus whatever tighter limit Tokopedia's `X-Ratelimit-Limit` header announces.
-Before a request is sent its units are taken from every window, waiting when one is full. A 429
-or an exhausted `X-Ratelimit-Remaining` pauses the family for everyone until the server's reset.
+Before a request is sent its units are taken from every window, waiting when one is full. When
+`X-Ratelimit-Remaining` says fewer requests remain than the budget counts, the difference is
+booked as spent by someone unseen (another system using the same credentials). A 429 or an
+exhausted `X-Ratelimit-Remaining` pauses the family for everyone until the server's reset, even
+when the family's budget is switched off.
 
 `LocalBudget` keeps this in memory (one process). `PostgresBudget` keeps it in Postgres, so all
 Airflow workers and tasks of a shop draw from the same budget at the same time.
@@ -19,6 +22,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from tokopedia_sync.client.errors import ConfigurationError, RateLimitedError
@@ -26,6 +31,9 @@ from tokopedia_sync.client.errors import ConfigurationError, RateLimitedError
 log = logging.getLogger(__name__)
 
 MINUTE = 60.0
+# No documented Tokopedia limit spans more than a minute, so a longer pause asked for is taken as
+# a bogus header and cut to this; should the server mean it, its next 429 pauses again.
+MAX_PAUSE_SECONDS = MINUTE
 _LIMIT_HEADER = re.compile(
     r"(?P<rate>\d+(?:\.\d+)?)\s*req\s*/\s*(?P<unit>s|sec|second|m|min|minute)\b"
     r"(?:\s*\(\s*burst\s*(?P<burst>\d+)\s*\))?",
@@ -64,16 +72,42 @@ def window_from_header(value: str | None) -> Window | None:
     return Window(units, units / per_second)
 
 
-def pause_from_headers(headers: Mapping[str, str]) -> float:
-    """Seconds the server asks us to hold off, from `Retry-After` or the X-Ratelimit resets."""
-    retry_after = _seconds(headers.get("Retry-After"))
-    if retry_after:
-        return retry_after
-    remaining = headers.get("X-Ratelimit-Remaining")
-    if remaining is not None and remaining.strip() not in ("0", ""):
+def requested_pause(headers: Mapping[str, str], *, refused: bool) -> float:
+    """Seconds the server asks the family to hold off, at most MAX_PAUSE_SECONDS: after a 429
+    (`refused`) or when `X-Ratelimit-Remaining` says nothing remains; otherwise 0.
+
+    `Retry-After` (seconds or an HTTP date) wins over the X-Ratelimit reset headers.
+    """
+    exhausted = (headers.get("X-Ratelimit-Remaining") or "").strip() == "0"
+    if not (refused or exhausted):
         return 0.0
-    reset = _seconds(headers.get("X-Ratelimit-Reset-After"))
-    return reset or _seconds(headers.get("X-Ratelimit-Full-Reset-After"))
+    asked = (
+        _retry_after(headers.get("Retry-After"))
+        or _seconds(headers.get("X-Ratelimit-Reset-After"))
+        or _seconds(headers.get("X-Ratelimit-Full-Reset-After"))
+    )
+    if asked > MAX_PAUSE_SECONDS:
+        log.warning(
+            "Tokopedia asked to hold off for %.0f s; pausing %.0f s, the longest any of its "
+            "limits needs",
+            asked,
+            MAX_PAUSE_SECONDS,
+        )
+        return MAX_PAUSE_SECONDS
+    return asked
+
+
+def _retry_after(value: str | None) -> float:
+    """`Retry-After` in seconds: given as seconds, or as the HTTP date to wait until."""
+    if value is None or _seconds(value):
+        return _seconds(value)
+    try:
+        until = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    return max(0.0, (until - datetime.now(UTC)).total_seconds())
 
 
 def _seconds(value: str | None) -> float:
@@ -84,23 +118,33 @@ def _seconds(value: str | None) -> float:
     return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
 
 
+def _remaining(headers: Mapping[str, str]) -> int | None:
+    value = (headers.get("X-Ratelimit-Remaining") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
 class Budget(Protocol):
     """What the transport needs from a budget."""
 
     def capacity(self, family: str) -> int | None:
-        """The most units one request of the family may carry, or None when unlimited."""
+        """The most units one request of the family can carry without rows being throttled, as
+        far as is known now; None when unlimited. Bulk writes size their batches by it."""
 
     def acquire(self, family: str, units: int, max_wait: float) -> float:
         """Take `units`, waiting at most `max_wait` seconds; returns the seconds waited.
 
-        Raises RateLimitedError at once when the wait would run past `max_wait`.
+        A request larger than a window waits until that window is empty, then goes. Raises
+        RateLimitedError at once when the wait would run past `max_wait`.
         """
 
     def observe(self, family: str, headers: Mapping[str, str]) -> None:
-        """Learn from an answer's rate-limit headers."""
+        """Learn from an answer's rate-limit headers: a tighter limit, fewer requests remaining."""
+
+    def refund(self, family: str, units: int) -> None:
+        """Give back units Tokopedia did not count (a 429, rows throttled inside a 200)."""
 
     def pause(self, family: str, seconds: float) -> None:
-        """Hold the whole family for `seconds` (after a 429 or throttled rows)."""
+        """Hold the whole family for `seconds` (after a 429 or throttled rows), budget or not."""
 
 
 class _Windows:
@@ -140,13 +184,21 @@ class _Windows:
         windows = self.of(family)
         return min(w.units for w in windows) if windows else None
 
-    def check(self, family: str, units: int) -> None:
-        capacity = self.capacity(family)
-        if capacity is not None and units > capacity:
-            raise ConfigurationError(
-                f"one {family} request of {units} items can never fit a budget of {capacity}; "
-                "raise the budget or send smaller batches"
-            )
+    def unseen(
+        self, family: str, headers: Mapping[str, str], spent: list[tuple[float, int]], now: float
+    ) -> int:
+        """Units spent by someone this budget does not see: how many fewer requests the server
+        says remain than the budget has room for. Zero when the server says as many or more."""
+        remaining = _remaining(headers)
+        windows = self.of(family)
+        if remaining is None or not windows or remaining >= min(w.units for w in windows):
+            return 0
+        return max(0, _room(spent, windows, now) - remaining)
+
+
+def _room(spent: list[tuple[float, int]], windows: list[Window], now: float) -> int:
+    """Units the fullest window still takes now."""
+    return min(w.units - sum(n for t, n in spent if t > now - w.guarded_seconds) for w in windows)
 
 
 def _wait_for(
@@ -186,7 +238,6 @@ class LocalBudget:
         return self._windows.capacity(family)
 
     def acquire(self, family: str, units: int, max_wait: float) -> float:
-        self._windows.check(family, units)
         deadline = self._clock() + max_wait
         waited = 0.0
         while True:
@@ -209,9 +260,21 @@ class LocalBudget:
     def observe(self, family: str, headers: Mapping[str, str]) -> None:
         with self._lock:
             self._windows.learn(family, headers)
-        pause = pause_from_headers(headers)
-        if pause and headers.get("X-Ratelimit-Remaining", "").strip() == "0":
-            self.pause(family, pause)
+            now = self._clock()
+            spent = self._spent.setdefault(family, deque())
+            unseen = self._windows.unseen(family, headers, list(spent), now)
+            if unseen:
+                spent.append((now, unseen))
+
+    def refund(self, family: str, units: int) -> None:
+        # Spends are interchangeable: the latest ones give the units back.
+        with self._lock:
+            spent = self._spent.get(family, deque())
+            while spent and units > 0:
+                moment, count = spent.pop()
+                if count > units:
+                    spent.append((moment, count - units))
+                units -= count
 
     def pause(self, family: str, seconds: float) -> None:
         with self._lock:
@@ -252,7 +315,9 @@ COMMENT ON TABLE {schema}.rate_budget_spend IS
 COMMENT ON COLUMN {schema}.rate_budget_spend.budget_key IS
     'client_id@api-host/family: one budget per set of credentials and endpoint family.';
 COMMENT ON COLUMN {schema}.rate_budget_spend.spent_at IS 'End of the 100 ms bucket.';
-COMMENT ON COLUMN {schema}.rate_budget_spend.units IS 'Requests (bulk rows count one each).';
+COMMENT ON COLUMN {schema}.rate_budget_spend.units IS
+    'Requests (bulk rows count one each), plus requests Tokopedia counted that no worker sent '
+    '(its X-Ratelimit-Remaining said fewer remained than the budget had room for).';
 CREATE TABLE IF NOT EXISTS {schema}.rate_budget_state (
     budget_key text PRIMARY KEY,
     learned_units integer,
@@ -329,9 +394,6 @@ class PostgresBudget:
         return self._windows.capacity(family)
 
     def acquire(self, family: str, units: int, max_wait: float) -> float:
-        if not self._windows.configured.get(family):
-            return 0.0
-        self._windows.check(family, units)
         deadline = time.monotonic() + max_wait
         key = self._key_of(family)
         waited = 0.0
@@ -342,6 +404,19 @@ class PostgresBudget:
             waited += _sleep_or_give_up(family, wait, deadline, time.monotonic, self._sleep)
 
     def _try_spend(self, cur: Any, key: str, family: str, units: int) -> float:
+        now, spent, paused_until = self._read(cur, key, family)
+        windows = self._windows.of(family)
+        wait = max(paused_until - now, _wait_for(spent, windows, units, now))
+        if wait > 0:
+            return wait
+        if windows:
+            self._book(cur, key, now, units)
+        return 0.0
+
+    def _read(
+        self, cur: Any, key: str, family: str
+    ) -> tuple[float, list[tuple[float, int]], float]:
+        """Lock the key; then the database's time, the live spends and the end of any pause."""
         s = self._schema
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
         cur.execute(
@@ -351,12 +426,14 @@ class PostgresBudget:
             (key,),
         )
         now, learned_units, learned_seconds, paused_until = cur.fetchone()
-        now = float(now)
+        now, paused_until = float(now), float(paused_until or 0.0)
         if learned_units:
             self._windows.learned[family] = Window(learned_units, learned_seconds)
         else:
             self._windows.learned.pop(family, None)
         windows = self._windows.of(family)
+        if not windows:
+            return now, [], paused_until
         horizon = max(w.guarded_seconds for w in windows)
         cur.execute(
             f"DELETE FROM {s}.rate_budget_spend WHERE budget_key = %s "
@@ -368,22 +445,17 @@ class PostgresBudget:
             "WHERE budget_key = %s AND spent_at > to_timestamp(%s) ORDER BY spent_at",
             (key, now - horizon),
         )
-        spent = [(float(moment), count) for moment, count in cur.fetchall()]
-        wait = max(
-            (float(paused_until) - now) if paused_until else 0.0,
-            _wait_for(spent, windows, units, now),
-        )
-        if wait > 0:
-            return wait
+        return now, [(float(moment), count) for moment, count in cur.fetchall()], paused_until
+
+    def _book(self, cur: Any, key: str, now: float, units: int) -> None:
         # Round up to the next bucket: a spend is never recorded earlier than it happened.
         bucket = math.ceil(now / self.BUCKET) * self.BUCKET
         cur.execute(
-            f"INSERT INTO {s}.rate_budget_spend (budget_key, spent_at, units) "
+            f"INSERT INTO {self._schema}.rate_budget_spend (budget_key, spent_at, units) "
             "VALUES (%s, to_timestamp(%s), %s) ON CONFLICT (budget_key, spent_at) "
             "DO UPDATE SET units = rate_budget_spend.units + EXCLUDED.units",
             (key, bucket, units),
         )
-        return 0.0
 
     def observe(self, family: str, headers: Mapping[str, str]) -> None:
         if family not in self._windows.configured:
@@ -392,9 +464,17 @@ class PostgresBudget:
         learned = self._windows.learn(family, headers)
         if learned is not None or (before is not None and family not in self._windows.learned):
             self._store_learned(family, learned)
-        pause = pause_from_headers(headers)
-        if pause and headers.get("X-Ratelimit-Remaining", "").strip() == "0":
-            self.pause(family, pause)
+        remaining, capacity = _remaining(headers), self._windows.capacity(family)
+        if remaining is not None and capacity is not None and remaining < capacity:
+            # Only then can the server have seen spends this budget has not.
+            key = self._key_of(family)
+            self._transaction(lambda cur: self._book_unseen(cur, key, family, headers))
+
+    def _book_unseen(self, cur: Any, key: str, family: str, headers: Mapping[str, str]) -> None:
+        now, spent, _ = self._read(cur, key, family)
+        unseen = self._windows.unseen(family, headers, spent, now)
+        if unseen:
+            self._book(cur, key, now, unseen)
 
     def _store_learned(self, family: str, window: Window | None) -> None:
         s = self._schema
@@ -408,9 +488,37 @@ class PostgresBudget:
             )
         )
 
+    def refund(self, family: str, units: int) -> None:
+        if family in self._windows.configured:
+            key = self._key_of(family)
+            self._transaction(lambda cur: self._take_back(cur, key, units))
+
+    def _take_back(self, cur: Any, key: str, units: int) -> None:
+        # Spends are interchangeable: the latest buckets give the units back.
+        s = self._schema
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+        cur.execute(
+            f"SELECT spent_at, units FROM {s}.rate_budget_spend WHERE budget_key = %s "
+            "ORDER BY spent_at DESC",
+            (key,),
+        )
+        for spent_at, count in cur.fetchall():
+            if units <= 0:
+                return
+            if count > units:
+                cur.execute(
+                    f"UPDATE {s}.rate_budget_spend SET units = units - %s "
+                    "WHERE budget_key = %s AND spent_at = %s",
+                    (units, key, spent_at),
+                )
+            else:
+                cur.execute(
+                    f"DELETE FROM {s}.rate_budget_spend WHERE budget_key = %s AND spent_at = %s",
+                    (key, spent_at),
+                )
+            units -= count
+
     def pause(self, family: str, seconds: float) -> None:
-        if family not in self._windows.configured:
-            return
         s = self._schema
         self._transaction(
             lambda cur: cur.execute(

@@ -1,20 +1,27 @@
-"""Bulk writes (stock, price, product status): batches within the budget, per-row results read
-from the 200 answer, rows throttled inside a 200 sent again rather than dropped."""
+"""Bulk writes (stock, price, product status): batches as large as the budget holds, per-row
+results read from the 200 answer, and rows throttled inside a 200 sent again, never dropped."""
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tokopedia_sync.client.envelope import lookup
+from tokopedia_sync.client.errors import PartialBulkError, RateLimitedError, TokopediaError
+from tokopedia_sync.client.retry import Backoff
+from tokopedia_sync.client.shapes import WrongShape, kind, record, records
 from tokopedia_sync.client.transport import Call, Transport
 
 log = logging.getLogger(__name__)
 
 THROTTLED = "ERR_TOO_MANY_REQUEST"
 MAX_SKU_LENGTH = 50
+# Sends in a row that get no row through before a bulk write stops waiting for throttled rows.
+THROTTLE_TRIES = 6
+ROW_KEYS = ("sku", "product_id")
 
 
 @dataclass(frozen=True)
@@ -34,21 +41,107 @@ class BulkResult:
     requests: int = 0
     throttled_rows: int = 0
 
-    def merge(self, other: BulkResult) -> None:
-        self.succeeded += other.succeeded
-        self.failed += other.failed
-        self.requests += other.requests
-        self.throttled_rows += other.throttled_rows
+
+@dataclass(frozen=True)
+class BulkWrite:
+    """One bulk endpoint: how a batch is sent and how its answer is read.
+
+    `read(batch, data, result)` records the answered rows in `result` and returns the rows
+    Tokopedia throttled, to be sent again.
+    """
+
+    name: str
+    family: str
+    max_rows: int
+    make_call: Callable[[list], Call]
+    read: Callable[[list, Any, BulkResult], list]
 
 
-def row_key(row: Mapping[str, Any]) -> tuple[str, object]:
-    """How Tokopedia identifies a row: its sku when it has one (sku wins), else its product_id."""
-    sku = row.get("sku")
-    return ("sku", sku) if sku else ("product_id", row.get("product_id"))
+def send_batches(
+    transport: Transport, write: BulkWrite, rows: list, result: BulkResult
+) -> BulkResult:
+    """Send `rows` in order, each batch as large as the budget can hold now (at most
+    `write.max_rows`). Throttled rows go again, before the rest, after a pause of the family.
+
+    Raises PartialBulkError, carrying what was answered and what was not, when a batch fails or
+    throttled rows stop getting through.
+    """
+    queue = deque(rows)
+    backoff = _throttle_backoff(transport)
+    while queue:
+        capacity = transport.budget.capacity(write.family) or write.max_rows
+        batch = [queue.popleft() for _ in range(min(write.max_rows, capacity, len(queue)))]
+        try:
+            data = transport.send(write.make_call(batch))
+        except TokopediaError as exc:
+            raise _stopped(write, result, [*batch, *queue], exc) from exc
+        result.requests += 1
+        throttled = write.read(batch, data, result)
+        if not throttled:
+            continue
+        transport.budget.refund(write.family, len(throttled))
+        result.throttled_rows += len(throttled)
+        if len(throttled) < len(batch):
+            backoff = _throttle_backoff(transport)
+        wait = backoff.next_wait()
+        if wait is None:
+            cause = RateLimitedError(
+                f"{len(throttled)} rows still throttled ({THROTTLED}) after "
+                f"{backoff.attempts} sends that got no row through",
+                request=write.name,
+            )
+            raise _stopped(write, result, [*throttled, *queue], cause)
+        log.warning(
+            "%s: %d of %d rows throttled by Tokopedia inside a 200 answer; sending them again "
+            "in %.1f s",
+            write.name,
+            len(throttled),
+            len(batch),
+            wait,
+        )
+        transport.budget.pause(write.family, wait)
+        queue.extendleft(reversed(throttled))
+    return result
+
+
+def _throttle_backoff(transport: Transport) -> Backoff:
+    return Backoff(THROTTLE_TRIES, transport.config.max_retry_seconds)
+
+
+def _stopped(
+    write: BulkWrite, result: BulkResult, unsent: list, cause: TokopediaError
+) -> PartialBulkError:
+    return PartialBulkError(
+        f"{write.name} stopped with {len(unsent)} rows unanswered ({cause}); "
+        f"{len(result.succeeded)} rows were applied and {len(result.failed)} refused before "
+        "that: record them (error.result) and send the unanswered rows (error.unsent) again",
+        result=result,
+        unsent=unsent,
+        status=cause.status,
+        error_code=cause.error_code,
+        reason=cause.reason,
+        request=cause.request,
+    )
+
+
+def checked_rows(
+    rows: Iterable[Mapping[str, Any]], value_key: str, bounds: tuple[int, int], result: BulkResult
+) -> list[dict]:
+    """The rows fit to send, stripped to their keys and value; the others go to `result.failed`
+    at once, so bad rows cost no budget."""
+    fit = []
+    for row in rows:
+        clean = {k: row[k] for k in (*ROW_KEYS, value_key) if row.get(k) is not None}
+        problem = row_problem(clean, value_key, *bounds)
+        if problem:
+            result.failed.append(RowFailure(dict(row), f"not sent: {problem}"))
+        else:
+            fit.append(clean)
+    return fit
 
 
 def row_problem(row: Mapping[str, Any], value_key: str, low: int, high: int) -> str | None:
-    """Why a row cannot be sent, or None. Checked before sending, so bad rows cost no budget."""
+    """Why a row cannot be sent, or None."""
     sku, product_id, value = row.get("sku"), row.get("product_id"), row.get(value_key)
     if sku is not None and (not isinstance(sku, str) or not 0 < len(sku) <= MAX_SKU_LENGTH):
         return f"sku must be text of 1 to {MAX_SKU_LENGTH} characters, got {sku!r}"
@@ -63,76 +156,102 @@ def row_problem(row: Mapping[str, Any], value_key: str, low: int, high: int) -> 
     return None
 
 
-def send_rows(
-    transport: Transport,
-    rows: Iterable[Mapping[str, Any]],
-    *,
+@dataclass(frozen=True)
+class RowAnswer:
+    """The rows of a stock or price answer. `succeeded` is None in the older form, which only
+    lists the failed rows."""
+
+    failed: list[Mapping[str, Any]]
+    succeeded: list[Any] | None
+
+
+def row_answer(data: Any) -> RowAnswer:
+    """Read a stock or price answer's `data`."""
+    answer = record(data)
+    succeeded = answer.get("succeed_rows_data")
+    if succeeded is not None and not isinstance(succeeded, list):
+        raise WrongShape(f"succeed_rows_data should be a list, not {kind(succeeded)}")
+    return RowAnswer(records(answer.get("failed_rows_data"), "failed_rows_data"), succeeded)
+
+
+def rows_reader(value_key: str) -> Callable[[list[dict], RowAnswer, BulkResult], list[dict]]:
+    """How a stock or price batch's answer is recorded; returns the rows to send again."""
+
+    def read(batch: list[dict], answer: RowAnswer, result: BulkResult) -> list[dict]:
+        failed = _match(batch, answer.failed, value_key)
+        throttled = [row for row, message in failed.values() if message == THROTTLED]
+        result.failed += [
+            RowFailure(row, message) for row, message in failed.values() if message != THROTTLED
+        ]
+        if answer.succeeded is None:
+            result.succeeded += [row for i, row in enumerate(batch) if i not in failed]
+        else:
+            result.succeeded += answer.succeeded
+        return throttled
+
+    return read
+
+
+def _match(
+    batch: list[dict], failures: list[Mapping[str, Any]], value_key: str
+) -> dict[int, tuple[dict, str]]:
+    """{position in the batch: (row sent, message)} for each failed row, in the order sent.
+
+    The answer carries no positions, and may name a row sent by sku by its product_id (or the
+    reverse). A failure goes to a row sharing its sku or product_id; else, among the rows none of
+    its keys contradicts, to one with the same value: for a throttled row the last such row, since
+    Tokopedia grants rows in order and throttles the overflow, for others the first. A failure
+    that fits no row is kept by its keys and value (never its message), past the batch's end.
+    """
+    open_rows = dict(enumerate(batch))
+    matched: dict[int, tuple[dict, str]] = {}
+    loose = []
+    for failure in failures:
+        position = _find(open_rows, failure, value_key, by_key=True)
+        if position is None:
+            loose.append(failure)
+        else:
+            matched[position] = (open_rows.pop(position), _message(failure))
+    throttled_last = [f for f in reversed(loose) if _message(f) == THROTTLED]
+    for failure in throttled_last + [f for f in loose if _message(f) != THROTTLED]:
+        message = _message(failure)
+        position = _find(open_rows, failure, value_key, from_end=message == THROTTLED)
+        if position is None:
+            matched[len(batch) + len(matched)] = (_as_row(failure, value_key), message)
+        else:
+            matched[position] = (open_rows.pop(position), message)
+    return dict(sorted(matched.items()))
+
+
+def _find(
+    open_rows: dict[int, dict],
+    failure: Mapping[str, Any],
     value_key: str,
-    bounds: tuple[int, int],
-    make_call: Callable[[list[dict]], Call],
-    batch_size: int,
-    max_rounds: int,
-) -> BulkResult:
-    """Send `rows` in batches; rows answered ERR_TOO_MANY_REQUEST go again, up to `max_rounds`."""
-    result = BulkResult()
-    pending: list[dict] = []
-    for row in rows:
-        clean = {k: row[k] for k in ("sku", "product_id", value_key) if row.get(k) is not None}
-        problem = row_problem(clean, value_key, *bounds)
-        if problem:
-            result.failed.append(RowFailure(dict(row), f"not sent: {problem}"))
-        else:
-            pending.append(clean)
-    for round_number in range(1, max_rounds + 1):
-        throttled: list[dict] = []
-        for start in range(0, len(pending), batch_size):
-            batch = pending[start : start + batch_size]
-            data = transport.send(make_call(batch)) or {}
-            result.requests += 1
-            throttled += _read_batch(batch, data, result)
-        if not throttled:
-            return result
-        result.throttled_rows += len(throttled)
-        log.warning(
-            "%d rows throttled by Tokopedia inside a 200 answer; sending them again (round %d)",
-            len(throttled),
-            round_number + 1,
+    *,
+    by_key: bool = False,
+    from_end: bool = False,
+) -> int | None:
+    named = {k: str(failure[k]) for k in ROW_KEYS if failure.get(k) not in (None, "")}
+    fitting = [
+        position
+        for position in sorted(open_rows, reverse=from_end)
+        if all(
+            str(open_rows[position][k]) == v for k, v in named.items() if k in open_rows[position]
         )
-        pending = throttled
-    result.failed += [
-        RowFailure(row, f"{THROTTLED}: still throttled after {max_rounds} rounds")
-        for row in pending
     ]
-    return result
+    if by_key:
+        return next((p for p in fitting if any(k in open_rows[p] for k in named)), None)
+    value = str(failure.get(value_key))
+    same_value = (p for p in fitting if str(open_rows[p].get(value_key)) == value)
+    return next(same_value, fitting[0] if fitting else None)
 
 
-def _read_batch(batch: list[dict], data: Mapping[str, Any], result: BulkResult) -> list[dict]:
-    """Record a batch's answer; returns the rows to send again."""
-    unmatched = list(batch)
-    throttled = []
-    for failure in data.get("failed_rows_data") or []:
-        row = _take_matching(unmatched, failure)
-        message = str(lookup(failure, "message", "") or "failed without a message")
-        if message == THROTTLED:
-            throttled.append(row)
-        else:
-            result.failed.append(RowFailure(row, message))
-    reported = data.get("succeed_rows_data")
-    if isinstance(reported, list):
-        result.succeeded += reported
-    else:
-        # The older answer form only counts successes: the rows that did not fail succeeded.
-        result.succeeded += unmatched
-    return throttled
+def _message(failure: Mapping[str, Any]) -> str:
+    return str(lookup(failure, "message", "") or "failed without a message")
 
 
-def _take_matching(unmatched: list[dict], failure: Mapping[str, Any]) -> dict:
-    """The sent row a failed row stands for (the API returns no index)."""
-    failure_sku, failure_id = failure.get("sku"), failure.get("product_id")
-    for index, row in enumerate(unmatched):
-        kind, value = row_key(row)
-        if (kind == "sku" and value == failure_sku) or (
-            kind == "product_id" and value == failure_id
-        ):
-            return unmatched.pop(index)
-    return dict(failure)
+def _as_row(failure: Mapping[str, Any], value_key: str) -> dict:
+    row = {k: failure[k] for k in (*ROW_KEYS, value_key) if failure.get(k) not in (None, "")}
+    if str(row.get("product_id", "")).isdigit():
+        row["product_id"] = int(row["product_id"])
+    return row

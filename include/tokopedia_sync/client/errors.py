@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tokopedia_sync.client.bulk import BulkResult
+
 
 class TokopediaError(Exception):
     """Base of every error the client raises.
@@ -38,6 +43,11 @@ class ShopNotLinkedError(TokopediaError):
     """The shop is not linked to the app's fs_id (403 RBAC_MDLW_001, formerly ORD_USC_015)."""
 
 
+class PermissionDeniedError(TokopediaError):
+    """Tokopedia refused access (403) for another reason than the shop link, such as a shop
+    owner who has not given the app permission to use the API on the shop."""
+
+
 class RateLimitedError(TokopediaError):
     """Tokopedia kept answering 429 for longer than the client may wait."""
 
@@ -64,3 +74,24 @@ class TransportError(TokopediaError):
 
 class AmbiguousWriteError(TokopediaError):
     """A write that is not safe to repeat failed in a way that leaves its outcome unknown."""
+
+
+class PartialBulkError(TokopediaError):
+    """A bulk write stopped part way. Tokopedia already answered some rows: record them.
+
+    `result` holds the rows answered (succeeded and failed), `unsent` the input rows that got no
+    answer and may be sent again. Rows of the batch in flight when the call failed are among
+    `unsent`; Tokopedia may have applied them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        result: BulkResult,
+        unsent: list[Any],
+        **details: Any,
+    ) -> None:
+        super().__init__(message, **details)
+        self.result = result
+        self.unsent = unsent

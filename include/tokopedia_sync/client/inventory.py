@@ -1,4 +1,5 @@
-"""Stock and price writes: set, increment, decrement, price; batches of at most 100 rows."""
+"""Stock and price writes: set, increment, decrement, price; batches of at most 100 rows, fewer
+when the inventory budget holds fewer."""
 
 from __future__ import annotations
 
@@ -6,19 +7,29 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tokopedia_sync.client.bulk import BulkResult, send_rows
+from tokopedia_sync.client.bulk import (
+    BulkResult,
+    BulkWrite,
+    checked_rows,
+    row_answer,
+    rows_reader,
+    send_batches,
+)
 from tokopedia_sync.client.transport import Call, Transport
 
 MAX_ROWS = 100
 MAX_STOCK = 999_999
 PRICE_RANGE = (100, 100_000_000)
-THROTTLE_ROUNDS = 6
 
 
 class InventoryApi:
     """Rows are mappings with a `sku` or a `product_id` and the value: `{"sku": "A-1",
     "new_stock": 5}`. Tokopedia takes the sku when a row has both. Every row counts as one request
-    against the inventory budget."""
+    against the inventory budget.
+
+    Each write returns a BulkResult with every row's outcome. When it cannot finish (retries or
+    patience run out) it raises PartialBulkError, carrying the rows already answered.
+    """
 
     def __init__(self, transport: Transport, shop_id: int, fs_id: int) -> None:
         self._transport = transport
@@ -83,15 +94,9 @@ class InventoryApi:
             if counting:
                 # Tokopedia drops a repeated request_id, which makes counting writes repeatable.
                 params["request_id"] = uuid.uuid4().hex[:20]
-            return Call("POST", path, "inventory", params, batch, units=len(batch))
+            return Call("POST", path, "inventory", params, batch, len(batch), read=row_answer)
 
-        capacity = self._transport.budget.capacity("inventory")
-        return send_rows(
-            self._transport,
-            rows,
-            value_key=value_key,
-            bounds=bounds,
-            make_call=make_call,
-            batch_size=min(MAX_ROWS, capacity or MAX_ROWS),
-            max_rounds=THROTTLE_ROUNDS,
-        )
+        result = BulkResult()
+        rows_to_send = checked_rows(rows, value_key, bounds, result)
+        write = BulkWrite(f"POST {path}", "inventory", MAX_ROWS, make_call, rows_reader(value_key))
+        return send_batches(self._transport, write, rows_to_send, result)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from tokopedia_sync.client.errors import InvalidRequestError
+from tokopedia_sync.client.errors import TokopediaError
+from tokopedia_sync.client.shapes import record, records
 from tokopedia_sync.client.transport import Call, Transport
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def _utc(moment: int) -> str:
 
 
 class OrdersApi:
+    """The order list, single orders, and what a seller does to an order."""
+
     def __init__(self, transport: Transport, shop_id: int, fs_id: int) -> None:
         self._transport = transport
         self._shop_id = shop_id
@@ -107,9 +110,17 @@ class OrdersApi:
                     fresh.append(order)
                 yield OrderPage(page.window_start, page.window_end, page.page, fresh)
 
-    def list(self, start: datetime | int, end: datetime | int, **options) -> Iterator[dict]:
+    def list(
+        self,
+        start: datetime | int,
+        end: datetime | int,
+        *,
+        status: int | None = None,
+        per_page: int = MAX_PER_PAGE,
+        shop_id: int | None = None,
+    ) -> Iterator[dict]:
         """Every order created in [start, end], one at a time. See `pages`."""
-        for page in self.pages(start, end, **options):
+        for page in self.pages(start, end, status=status, per_page=per_page, shop_id=shop_id):
             yield from page.orders
 
     def _window_pages(
@@ -126,11 +137,11 @@ class OrdersApi:
             params["status"] = status
         page = 1
         while True:
+            call = Call("GET", "/v2/order/list", "orders", {**params, "page": page}, read=records)
             try:
-                orders = self._transport.send(
-                    Call("GET", "/v2/order/list", "orders", params={**params, "page": page})
-                )
-            except InvalidRequestError as exc:
+                orders = self._transport.send(call)
+            except TokopediaError as exc:
+                # Whatever status it comes with, this code means the window holds too much.
                 if exc.error_code != TOO_BIG or page != 1 or end - start < 2:
                     raise
                 middle = start + (end - start) // 2
@@ -142,7 +153,6 @@ class OrdersApi:
                 yield from self._window_pages(start, middle, status, per_page, shop_id)
                 yield from self._window_pages(middle, end, status, per_page, shop_id)
                 return
-            orders = orders or []
             yield OrderPage(start, end, page, orders)
             if len(orders) < per_page:
                 return
@@ -153,7 +163,8 @@ class OrdersApi:
         if (order_id is None) == (invoice is None):
             raise ValueError("give exactly one of order_id or invoice")
         params = {"order_id": order_id} if order_id is not None else {"invoice_num": invoice}
-        return self._transport.send(Call("GET", f"/v2/fs/{self._fs_id}/order", "orders", params))
+        path = f"/v2/fs/{self._fs_id}/order"
+        return self._transport.send(Call("GET", path, "orders", params, read=record))
 
     def accept(self, order_id: int) -> None:
         """Accept (ACK) a paid order: 220 → 400."""
@@ -200,8 +211,9 @@ class OrdersApi:
         Tokopedia asks for about five seconds between accepting an order and this call.
         """
         body = {"order_id": order_id, "shop_id": shop_id or self._shop_id}
-        call = Call("POST", f"/inventory/v1/fs/{self._fs_id}/pick-up", "orders", body=body)
-        return self._transport.send(_not_repeatable(call))
+        path = f"/inventory/v1/fs/{self._fs_id}/pick-up"
+        call = Call("POST", path, "orders", body=body, read=record)
+        return self._transport.send(call.not_repeatable())
 
     def shipping_label(self, order_id: int, *, mark_printed: bool = False) -> str:
         """The shipping label as an HTML page (orders from status 400 on)."""
@@ -211,8 +223,4 @@ class OrdersApi:
 
     def _write(self, order_id: int, action: str, body: dict | None) -> None:
         path = f"/v1/order/{order_id}/fs/{self._fs_id}/{action}"
-        self._transport.send(_not_repeatable(Call("POST", path, "orders", body=body)))
-
-
-def _not_repeatable(call: Call) -> Call:
-    return Call(call.method, call.path, call.family, call.params, call.body, call.units, False)
+        self._transport.send(Call("POST", path, "orders", body=body).not_repeatable())

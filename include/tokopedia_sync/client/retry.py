@@ -39,13 +39,16 @@ class Backoff:
         """The pause before the next attempt (never shorter than `at_least`), or None.
 
         Waits the server asked for (429) pass `counts=False`: they are bounded by time only,
-        since a busy API may ask us to wait many times in a row.
+        since a busy API may ask us to wait many times in a row, and get up to a quarter more
+        at random, so that workers told the same moment do not all come back at it.
         """
         if counts and self.attempts >= self.max_attempts:
             return None
-        full = min(CAP_SECONDS, BASE_SECONDS * 2 ** (self.attempts - 1))
-        jittered = full / 2 + self._rng.uniform(0, full / 2)
-        wait = at_least if not counts else max(at_least, jittered)
+        if counts:
+            full = min(CAP_SECONDS, BASE_SECONDS * 2 ** (self.attempts - 1))
+            wait = max(at_least, full / 2 + self._rng.uniform(0, full / 2))
+        else:
+            wait = at_least + self._rng.uniform(0, at_least / 4)
         if self.elapsed + wait > self.max_seconds:
             return None
         if counts:

@@ -1,7 +1,8 @@
-"""One request to Tokopedia, done properly: budget, token, timeout, retries, typed errors."""
+"""One request to Tokopedia, done properly: token, budget, timeout, retries, typed errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -14,7 +15,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from tokopedia_sync.client.auth import USER_AGENT, TokenProvider
-from tokopedia_sync.client.budget import Budget, pause_from_headers
+from tokopedia_sync.client.budget import Budget, requested_pause
 from tokopedia_sync.client.config import ClientConfig
 from tokopedia_sync.client.envelope import Envelope, decode_json, read, snippet
 from tokopedia_sync.client.errors import (
@@ -23,6 +24,7 @@ from tokopedia_sync.client.errors import (
     InvalidRequestError,
     MalformedResponseError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitedError,
     ServerError,
     ShopNotLinkedError,
@@ -30,12 +32,35 @@ from tokopedia_sync.client.errors import (
     TransportError,
 )
 from tokopedia_sync.client.retry import Backoff
+from tokopedia_sync.client.shapes import WrongShape
 
 log = logging.getLogger(__name__)
 
-SHOP_LINK_CODES = frozenset({"RBAC_MDLW_001", "RBAC_MDLW_002", "RBAC_USC_008", "RBAC_USC_012"})
-# Before October 2022 a shop not linked to the fs_id came back as HTTP 500 with this code.
-LEGACY_SHOP_LINK_CODE = "ORD_USC_015"
+# fs_id not associated with the shop: 403 RBAC_MDLW_001 since October 2022, HTTP 500 ORD_USC_015
+# before, and the per-domain codes some endpoints still send.
+SHOP_LINK_CODES = frozenset(
+    {"RBAC_MDLW_001", "ORD_USC_015", "PRD_USC_001", "ETS_USC_001", "VRT_USC_001", "SHP_USC_001"}
+)
+# The other 403s: what they mean and what to do about them.
+_NO_PERMISSION = (
+    "the owner of shop {shop_id} has not given the app (fs_id {fs_id}) permission to use this "
+    "API on the shop; ask the shop owner to authorise the app for it in Tokopedia Seller Center"
+)
+ACCESS_CODES = {
+    "RBAC_MDLW_002": _NO_PERMISSION,
+    "RBAC_USC_012": _NO_PERMISSION,
+    "RBAC_USC_008": (
+        "the app (fs_id {fs_id}) is not associated with shop {shop_id}; have the shop owner "
+        "connect the app to the shop, or fix FS ID / Shop ID in the connection"
+    ),
+}
+OTHER_403 = (
+    "the app (fs_id {fs_id}) may not use this endpoint for shop {shop_id}; check the app's API "
+    "permissions in Tokopedia's developer console"
+)
+# Whatever their HTTP status (often a 5xx), repeating the request cannot help: it must change.
+REQUEST_CODES = frozenset({"ORD_API_009"})
+MIN_429_WAIT = 0.5
 
 
 @dataclass
@@ -61,7 +86,11 @@ class ClientStats:
 
 @dataclass(frozen=True)
 class Call:
-    """A request to make. `idempotent` calls may be repeated after an unclear failure."""
+    """A request to make. `idempotent` calls may be repeated after an unclear failure.
+
+    `read` turns the answer's `data` into the result, raising WrongShape when `data` is not what
+    the endpoint sends; without it, `data` is returned as it came.
+    """
 
     method: str
     path: str
@@ -71,10 +100,15 @@ class Call:
     units: int = 1
     idempotent: bool = True
     html: bool = False
+    read: Callable[[Any], Any] | None = None
 
     @property
     def name(self) -> str:
         return f"{self.method} {self.path}"
+
+    def not_repeatable(self) -> Call:
+        """The same call, never repeated after an unclear failure (a write that counts)."""
+        return dataclasses.replace(self, idempotent=False)
 
 
 class Transport:
@@ -95,18 +129,20 @@ class Transport:
         self._sleep = sleep
 
     def send(self, call: Call) -> Any:
-        """Make `call` and return its `data` (or the page, for HTML answers)."""
+        """Make `call` and return what its `read` makes of `data` (or the page, for HTML)."""
         config = self.config
         backoff = Backoff(config.max_attempts, config.max_retry_seconds)
         deadline = time.monotonic() + config.max_retry_seconds
         refreshed = False
         while True:
+            # The token first: were budget taken before a slow token fetch, the request would
+            # go out late and bunch up with later ones inside Tokopedia's window.
+            token = self.tokens.get()
             if call.family is not None:
                 max_wait = max(0.0, deadline - time.monotonic())
                 waited = self.budget.acquire(call.family, call.units, max_wait)
                 self.stats.add(budget_wait_seconds=waited)
                 self.stats.spent(call.family, call.units)
-            token = self.tokens.get()
             self.stats.add(requests=1)
             started = time.monotonic()
             try:
@@ -132,8 +168,7 @@ class Transport:
                     response.status_code,
                     (time.monotonic() - started) * 1000,
                 )
-                if call.family is not None:
-                    self.budget.observe(call.family, response.headers)
+                pause = self._heed_limits(call, response)
                 if response.status_code == 401 and not refreshed:
                     refreshed = True
                     self.tokens.invalidate(token)
@@ -143,10 +178,9 @@ class Transport:
                 if not isinstance(outcome, TokopediaError):
                     return outcome
                 failure = outcome
-                retryable, wait_at_least, counts = _retry_plan(call, response, failure)
-                if isinstance(failure, RateLimitedError) and call.family is not None:
+                retryable, wait_at_least, counts = _retry_plan(call, failure, pause)
+                if isinstance(failure, RateLimitedError):
                     self.stats.add(throttled=1)
-                    self.budget.pause(call.family, wait_at_least)
             wait = backoff.next_wait(wait_at_least, counts=counts) if retryable else None
             if wait is None:
                 raise self._give_up(call, failure, backoff, retryable)
@@ -159,6 +193,21 @@ class Transport:
                 wait,
             )
             self._sleep(wait)
+
+    def _heed_limits(self, call: Call, response: requests.Response) -> float:
+        """Tell the budget what the rate-limit headers say, and give back the units of a refused
+        call; returns the pause the headers ask for, which holds the whole family."""
+        refused = response.status_code == 429
+        pause = requested_pause(response.headers, refused=refused)
+        if refused:
+            pause = max(pause, MIN_429_WAIT)
+        if call.family is not None:
+            self.budget.observe(call.family, response.headers)
+            if refused:
+                self.budget.refund(call.family, call.units)
+            if pause:
+                self.budget.pause(call.family, pause)
+        return pause
 
     def _judge(self, call: Call, response: requests.Response) -> Any:
         """The call's result, or the error the answer stands for (returned, not raised)."""
@@ -187,18 +236,42 @@ class Transport:
             envelope = read(decode_json(response.content, call.name, status))
         except MalformedResponseError as exc:
             return exc
-        if 200 <= status < 300 and not envelope.failed:
+        if not 200 <= status < 300 or envelope.failed:
+            return self._error(call, status, envelope)
+        if call.read is None:
             return envelope.data
-        return self._error(call, status, envelope)
+        try:
+            return call.read(envelope.data)
+        except WrongShape as exc:
+            return MalformedResponseError(
+                f"{call.name} answered {status} with data of a shape it does not send: {exc} "
+                f"(body starting {snippet(response.content)!r}); Tokopedia changed the answer "
+                "or a proxy in between rewrote it",
+                status=status,
+                request=call.name,
+            )
 
     def _error(self, call: Call, status: int, envelope: Envelope) -> TokopediaError:
         code, reason = envelope.error_code, envelope.reason or envelope.messages
         details = {"status": status, "error_code": code, "reason": reason, "request": call.name}
-        if code in SHOP_LINK_CODES or code == LEGACY_SHOP_LINK_CODE or status == 403:
+        config = self.config
+        if code in SHOP_LINK_CODES:
             return ShopNotLinkedError(
-                f"{call.name}: shop {self.config.shop_id} is not linked to fs_id "
-                f"{self.config.fs_id} ({status} {code}: {reason}); link the shop to the app in "
-                "Tokopedia's developer console or fix FS ID / Shop ID in the connection",
+                f"{call.name}: shop {config.shop_id} is not linked to fs_id {config.fs_id} "
+                f"({status} {code}: {reason}); link the shop to the app in Tokopedia's developer "
+                "console or fix FS ID / Shop ID in the connection",
+                **details,
+            )
+        if status == 403:
+            meaning = ACCESS_CODES.get(code or "", OTHER_403)
+            return PermissionDeniedError(
+                f"{call.name}: Tokopedia refused access ({status} {code}: {reason}): "
+                + meaning.format(shop_id=config.shop_id, fs_id=config.fs_id),
+                **details,
+            )
+        if code in REQUEST_CODES:
+            return InvalidRequestError(
+                f"{call.name}: Tokopedia rejected the request ({status} {code}: {reason})",
                 **details,
             )
         if status >= 500:
@@ -214,12 +287,14 @@ class Transport:
         self, call: Call, failure: TokopediaError, backoff: Backoff, retryable: bool
     ) -> TokopediaError:
         if not retryable and not call.idempotent and _unclear(failure):
-            return AmbiguousWriteError(
+            ambiguous = AmbiguousWriteError(
                 f"{failure}; this write may or may not have been applied, so it was not repeated: "
                 "check its effect in Tokopedia before sending it again",
                 status=failure.status,
                 request=call.name,
             )
+            ambiguous.__cause__ = failure
+            return ambiguous
         if not retryable:
             return failure
         return type(failure)(
@@ -239,13 +314,11 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
-def _retry_plan(
-    call: Call, response: requests.Response, failure: TokopediaError
-) -> tuple[bool, float, bool]:
+def _retry_plan(call: Call, failure: TokopediaError, pause: float) -> tuple[bool, float, bool]:
     """(retry at all, minimum wait, whether the attempt counts) for a failed answer."""
     if isinstance(failure, RateLimitedError):
         # A 429 was not processed, so even writes may be repeated, after the wait asked for.
-        return True, max(pause_from_headers(response.headers), 0.5), False
+        return True, pause, False
     if isinstance(failure, ServerError):
         return call.idempotent, 0.0, True
     return False, 0.0, True

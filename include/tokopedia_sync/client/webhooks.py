@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Literal
 
+from tokopedia_sync.client.shapes import record
 from tokopedia_sync.client.transport import Call, Transport
 
 PayloadType = Literal["order_notification", "order_status"]
@@ -50,7 +51,7 @@ class WebhooksApi:
 
     def registered(self) -> dict:
         """The registered URLs. The answer also carries the webhook secret: never log it."""
-        return self._transport.send(Call("GET", f"/v1/fs/{self._fs_id}", None)) or {}
+        return self._transport.send(Call("GET", f"/v1/fs/{self._fs_id}", None, read=record))
 
     def register(self, urls: Mapping[str, str], *, keep_existing: bool = True) -> None:
         """Register webhook URLs, signed with the connection's webhook secret.
@@ -92,4 +93,4 @@ class WebhooksApi:
     def payload(self, order_id: int, payload_type: PayloadType) -> dict:
         """The payload Tokopedia would send for an order right now."""
         path = f"/v1/order/{order_id}/fs/{self._fs_id}/webhook"
-        return self._transport.send(Call("GET", path, None, {"type": payload_type}))
+        return self._transport.send(Call("GET", path, None, {"type": payload_type}, read=record))
