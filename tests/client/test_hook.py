@@ -101,7 +101,7 @@ class TestConnectionFromTheEnvironment:
     def test_a_port_that_contradicts_the_api_base_url_is_refused(self, use_connection, sandbox):
         conn_id = use_connection("shop_c", host="https://fs.tokopedia.net:8443", port=9443)
 
-        with pytest.raises(ConfigurationError, match="names port 8443 but Port says 9443"):
+        with pytest.raises(ConfigurationError, match="names port 8443 but API port says 9443"):
             TokopediaHook(conn_id).get_conn()
 
     def test_threads_sharing_a_hook_share_one_client(self, use_connection):

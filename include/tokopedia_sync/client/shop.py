@@ -65,7 +65,7 @@ class ShopApi:
 
 
 def _shop_id_of(shop: Mapping[str, Any]) -> int:
-    return whole(lookup(shop, "shop_id", 0), "shop_id")
+    return whole(lookup(shop, "shop_id"), "shop_id")
 
 
 def _shops(data: Any) -> list[Mapping[str, Any]]:
@@ -85,6 +85,6 @@ def _active_couriers(data: Any) -> dict[int, list[Mapping[str, Any]]]:
     """{shop id: its couriers and packages}, from `{"Shops": [{"ShopID", "ShipmentInfos"}]}`."""
     found = {}
     for shop in records(lookup(record(data), "Shops"), "Shops"):
-        shop_id = whole(lookup(shop, "ShopID", 0), "ShopID")
+        shop_id = whole(lookup(shop, "ShopID"), "ShopID")
         found[shop_id] = records(lookup(shop, "ShipmentInfos"), "ShipmentInfos")
     return found

@@ -56,14 +56,14 @@ def _api_base_url(source: str, conn: Any) -> str:
     host = (conn.host or "").strip()
     if not host:
         if conn.port:
-            raise ConfigurationError(f"{source}: Port is set but API base URL (host) is empty")
+            raise ConfigurationError(f"{source}: API port is set but API base URL is empty")
         return API_BASE_URL
     if "://" not in host:
         scheme = "http" if urlsplit(f"//{host}").hostname in LOCAL_HOSTS else "https"
         host = f"{scheme}://{host}"
     if not conn.port:
         return host
-    port = _whole_number(source, "Port", conn.port)
+    port = _whole_number(source, "API port", conn.port)
     parts = urlsplit(host)
     try:
         named = parts.port
@@ -71,7 +71,7 @@ def _api_base_url(source: str, conn: Any) -> str:
         named = None  # ClientConfig names what is wrong with the URL
     if named is not None and named != port:
         raise ConfigurationError(
-            f"{source}: API base URL {host} names port {named} but Port says {port}; keep one"
+            f"{source}: API base URL {host} names port {named} but API port says {port}; keep one"
         )
     if named is None and parts.hostname:
         host = parts._replace(netloc=f"{parts.netloc}:{port}").geturl()
