@@ -68,8 +68,9 @@ Trigger with `{{"dry_run": true}}` to plan without sending. Products under {low}
 `{schema}.low_stock` and are named in the task log.
 
 Writes `{schema}.stock_push_plan`, `{schema}.stock_push_log`, the new stock into
-`{schema}.product_stock` and `{schema}.products`, `{schema}.shop_settings` and `{schema}.sync_runs`.
-Connection: `{conn}`.
+`{schema}.product_stock` and `{schema}.products` (with the products it refreshes from Tokopedia; a
+malformed one goes to `{schema}.rejected_records`), `{schema}.shop_settings`, `{schema}.sync_state`
+and `{schema}.sync_runs`. Connection: `{conn}`.
 """
 
 
@@ -79,7 +80,8 @@ SHOP_INFO_DOC = """
 Reads the shop's profile (name, status, warehouses) and its showcases (etalase). A showcase that
 disappears is marked `deleted_at`, never removed.
 
-Writes `{schema}.shops`, `{schema}.showcases` and `{schema}.sync_runs`. Connection: `{conn}`.
+Writes `{schema}.shops`, `{schema}.showcases`, `{schema}.sync_state` and `{schema}.sync_runs`.
+Connection: `{conn}`.
 """
 
 LOGISTICS_DOC = """
@@ -87,8 +89,28 @@ LOGISTICS_DOC = """
 
 Reads Tokopedia's courier catalogue and the couriers and services the shop has switched on.
 
-Writes `{schema}.couriers`, `{schema}.shop_couriers` and `{schema}.sync_runs`. Connection: `{conn}`.
+Writes `{schema}.couriers`, `{schema}.shop_couriers`, `{schema}.sync_state` and
+`{schema}.sync_runs`. Connection: `{conn}`.
 """
+
+
+# The tables each DAG writes, declared as its task's outlets; its doc_md names the same.
+RUN_TABLES = ("sync_state", "sync_runs")
+WRITES = {
+    "orders": ("orders", "order_items", "order_status_history", "rejected_records", *RUN_TABLES),
+    "products": ("products", "product_stock", "rejected_records", *RUN_TABLES),
+    "inventory": (
+        "stock_push_plan",
+        "stock_push_log",
+        "product_stock",
+        "products",
+        "rejected_records",
+        "shop_settings",
+        *RUN_TABLES,
+    ),
+    "shop_info": ("shops", "showcases", *RUN_TABLES),
+    "logistics": ("couriers", "shop_couriers", *RUN_TABLES),
+}
 
 
 def table_asset(config: ShopsConfig, table: str) -> Asset:
@@ -105,6 +127,11 @@ def timetable(shop: Shop) -> CronDataIntervalTimetable | None:
         return None
     cron = "0 * * * *" if shop.interval == 60 else f"*/{shop.interval} * * * *"
     return CronDataIntervalTimetable(cron, timezone="UTC")
+
+
+def outlets(config: ShopsConfig, feature: str) -> list[Asset]:
+    """The Assets of the tables the DAG of `feature` writes."""
+    return [table_asset(config, table) for table in WRITES[feature]]
 
 
 def _dag(config: ShopsConfig, shop: Shop, feature: str, doc: str) -> DAG:
@@ -133,10 +160,9 @@ def orders_dag(config: ShopsConfig, shop: Shop) -> DAG:
         postgres=config.postgres_conn_id,
     )
     with _dag(config, shop, "orders", doc) as dag:
-        outlets = [
-            table_asset(config, t) for t in ("orders", "order_items", "order_status_history")
-        ]
-        task(task_id="sync_orders", outlets=outlets)(tasks.sync_orders)(str(config.path), shop.key)
+        task(task_id="sync_orders", outlets=outlets(config, "orders"))(tasks.sync_orders)(
+            str(config.path), shop.key
+        )
     return dag
 
 
@@ -149,8 +175,7 @@ def products_dag(config: ShopsConfig, shop: Shop) -> DAG:
         postgres=config.postgres_conn_id,
     )
     with _dag(config, shop, "products", doc) as dag:
-        outlets = [table_asset(config, t) for t in ("products", "product_stock")]
-        task(task_id="sync_products", outlets=outlets)(tasks.sync_products)(
+        task(task_id="sync_products", outlets=outlets(config, "products"))(tasks.sync_products)(
             str(config.path), shop.key
         )
     return dag
@@ -171,29 +196,27 @@ def inventory_dag(config: ShopsConfig, shop: Shop) -> DAG:
         dag.params["dry_run"] = Param(
             settings.dry_run, type="boolean", description="Plan only; send nothing."
         )
-        outlets = [table_asset(config, t) for t in ("stock_push_plan", "stock_push_log")]
-        task(task_id="push_stock", outlets=outlets)(tasks.push_stock)(str(config.path), shop.key)
-    return dag
-
-
-def _snapshot_dag(
-    config: ShopsConfig, shop: Shop, feature: str, doc: str, tables: tuple[str, ...]
-) -> DAG:
-    text = doc.format(key=shop.key, schema=config.schema, conn=shop.tokopedia_conn_id)
-    with _dag(config, shop, feature, text) as dag:
-        outlets = [table_asset(config, t) for t in tables]
-        task(task_id=f"sync_{feature}", outlets=outlets)(getattr(tasks, f"sync_{feature}"))(
+        task(task_id="push_stock", outlets=outlets(config, "inventory"))(tasks.push_stock)(
             str(config.path), shop.key
         )
     return dag
 
 
+def _snapshot_dag(config: ShopsConfig, shop: Shop, feature: str, doc: str) -> DAG:
+    text = doc.format(key=shop.key, schema=config.schema, conn=shop.tokopedia_conn_id)
+    with _dag(config, shop, feature, text) as dag:
+        task(task_id=f"sync_{feature}", outlets=outlets(config, feature))(
+            getattr(tasks, f"sync_{feature}")
+        )(str(config.path), shop.key)
+    return dag
+
+
 def shop_info_dag(config: ShopsConfig, shop: Shop) -> DAG:
-    return _snapshot_dag(config, shop, "shop_info", SHOP_INFO_DOC, ("shops", "showcases"))
+    return _snapshot_dag(config, shop, "shop_info", SHOP_INFO_DOC)
 
 
 def logistics_dag(config: ShopsConfig, shop: Shop) -> DAG:
-    return _snapshot_dag(config, shop, "logistics", LOGISTICS_DOC, ("couriers", "shop_couriers"))
+    return _snapshot_dag(config, shop, "logistics", LOGISTICS_DOC)
 
 
 BUILDERS = {

@@ -218,7 +218,8 @@ def _shop(where: _Where, entry: Any) -> Shop:
         },
     )
     interval = entry.get("interval", DEFAULT_INTERVAL)
-    if interval not in INTERVALS or isinstance(interval, bool):
+    # `in` alone would take 15.0 (and True for 1): minutes are whole numbers, or "manual".
+    if interval != "manual" and (type(interval) is not int or interval not in INTERVALS):
         raise where.error(
             f"must be one of {', '.join(map(str, INTERVALS))} (minutes), got {interval!r}",
             "interval",

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -81,6 +82,16 @@ class Staging:
 
     def value(self, sql: str, *params):
         return self.rows(sql, *params)[0][0]
+
+    def wait_for_other_sessions_to_end(self, timeout: float = 10.0) -> None:
+        """After a killed run: Postgres ends its sessions (and frees their locks) soon after."""
+        deadline = time.monotonic() + timeout
+        while self.value(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ):
+            assert time.monotonic() < deadline, "the killed run's sessions never ended"
+            time.sleep(0.05)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ fails parsing with a message that names the file, the shop and the field."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -55,13 +56,32 @@ def test_scheduled_dags_have_a_data_interval_timetable_and_manual_ones_none(dagb
     assert manual.timetable.can_be_scheduled is False
 
 
-def test_the_orders_dag_writes_its_tables_as_assets(dagbag):
+def tables_the_doc_says_are_written(doc_md: str) -> set[str]:
+    (paragraph,) = [p for p in doc_md.split("\n\n") if p.startswith("Writes ")]
+    return set(re.findall(r"`tokopedia\.(\w+)`", paragraph))
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+def test_every_table_the_doc_says_a_dag_writes_is_an_asset_it_declares(dagbag, dag_id):
+    dag = dagbag.get_dag(dag_id)
+    written = tables_the_doc_says_are_written(dag.doc_md)
+
+    declared = {asset.name for task in dag.tasks for asset in task.outlets}
+
+    assert {"sync_runs", "sync_state"} <= written
+    assert declared == {f"tokopedia_staging.tokopedia.{table}" for table in written}
+
+
+def test_the_orders_dag_declares_its_staging_tables_and_its_bookkeeping(dagbag):
     (task,) = dagbag.get_dag("tokopedia_uji_orders").tasks
 
     assert {asset.name for asset in task.outlets} == {
         "tokopedia_staging.tokopedia.orders",
         "tokopedia_staging.tokopedia.order_items",
         "tokopedia_staging.tokopedia.order_status_history",
+        "tokopedia_staging.tokopedia.rejected_records",
+        "tokopedia_staging.tokopedia.sync_state",
+        "tokopedia_staging.tokopedia.sync_runs",
     }
 
 
@@ -100,6 +120,16 @@ def test_parsing_needs_no_network_no_database_and_no_heavy_imports():
         (
             "shops:\n  - key: toko_a\n    interval: 10\n    start_date: 2026-01-01\n",
             "shop toko_a: field 'interval': must be one of manual, 5, 15, 30, 60",
+        ),
+        (
+            "shops:\n  - key: toko_a\n    interval: 15.0\n    start_date: 2026-01-01\n",
+            "shop toko_a: field 'interval': must be one of manual, 5, 15, 30, 60 (minutes), "
+            "got 15.0",
+        ),
+        (
+            "shops:\n  - key: toko_a\n    start_date: 2026-01-01\n"
+            "    open_order_refresh_requests: 50.0\n",
+            "shop toko_a: field 'open_order_refresh_requests': must be a whole number",
         ),
         (
             "shops:\n  - key: toko_a\n    start_date: yesterday\n",

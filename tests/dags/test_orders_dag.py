@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -10,8 +11,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from tests.client.conftest import sandbox_config
 from tests.conftest import ROOT, SHOP_ID, SYNC_START
 from tests.dags.conftest import next_quarter_hour
+from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.sync.orders import REJECTED_REREADS
 
 DAG_ID = "tokopedia_uji_orders"
@@ -158,6 +161,7 @@ class TestLaterRuns:
             time.sleep(0.2)
         os.killpg(doomed.pid, signal.SIGKILL)
         doomed.wait()
+        staging.wait_for_other_sessions_to_end()
         partial = staging.value("SELECT count(*) FROM tokopedia.orders")
         sandbox.control.configure(faults={"slow": 0.0})
 
@@ -174,7 +178,7 @@ class TestLaterRuns:
 
 def rejected(staging) -> list[tuple]:
     return staging.rows(
-        "SELECT record_id, kind, reason, raw->>'order_status', resolved_at "
+        "SELECT record_id, kind, reason, raw->>'order_status', resolved_at, times_seen "
         "FROM tokopedia.rejected_records ORDER BY rejected_id"
     )
 
@@ -188,10 +192,11 @@ class TestMalformedOrders:
 
         run_dag(DAG_ID)
 
-        ((order_id, kind, reason, status, resolved_at),) = rejected(staging)
+        ((order_id, kind, reason, status, resolved_at, times_seen),) = rejected(staging)
         assert (kind, status) == ("order", "garbled")
         assert f"order {order_id} lacks a numeric" in reason
         assert resolved_at is not None
+        assert times_seen == 1
         garbled = [
             r
             for r in sandbox.control.requests(since=first, path_prefix=ORDER_LIST)["requests"]
@@ -222,14 +227,62 @@ class TestMalformedOrders:
         assert all(row[4] is not None for row in rejected(staging))
         assert_matches_truth(sandbox, staging)
 
+    def test_an_order_malformed_on_every_read_keeps_one_row_counting_the_reads(
+        self, sandbox, staging, run_dag
+    ):
+        sandbox.control.configure(faults={"bad_record": 1.0})
+        run_dag(DAG_ID)
+        seen_by_first_run = {row[0]: row[5] for row in rejected(staging)}
 
-def test_the_task_log_tells_the_story(staging, run_dag, caplog):
+        run_dag(DAG_ID)
+
+        again = rejected(staging)
+        assert len(again) == len({(row[0], row[2]) for row in again})
+        # The second run reads each of them again (the second it was created in), malformed
+        # again: the same row counts the read.
+        seen_by_both = {row[0]: row[5] for row in again}
+        assert seen_by_first_run
+        for order_id, seen in seen_by_first_run.items():
+            assert seen_by_both[order_id] > seen, f"order {order_id}"
+
+
+def test_the_task_log_tells_the_story(sandbox, staging, run_dag, caplog):
     caplog.set_level("INFO", logger="tokopedia_sync")
+    sandbox.control.script_faults("5xx", "429", path_prefix=ORDER_LIST)
 
     run_dag(DAG_ID)
 
     text = caplog.text
     assert "Reading orders created" in text
     assert " loaded; pages " in text
-    assert "(budget 200/min)" in text
-    assert "orders sync done in" in text
+    assert re.search(r"GET /v2/order/list: Tokopedia failed \(500 [^)]*\); retry \d+ in", text)
+    assert re.search(r"GET /v2/order/list: rate limited by Tokopedia \(429\); retry \d+ in", text)
+    (summary,) = [r.getMessage() for r in caplog.records if "orders sync done in" in r.getMessage()]
+    requests, retries, throttled, waited = staging.rows(
+        "SELECT requests, retries, throttled, budget_wait_seconds FROM tokopedia.sync_runs"
+    )[0]
+    assert (retries, throttled) == (2, 1)
+    assert f"requests {requests} of the 200/min orders budget" in summary
+    assert f"waited {waited:.1f} s for budget" in summary
+    assert "retries 2, throttled (429) 1" in summary
+
+
+def test_the_task_log_holds_no_buyer_personal_data(sandbox, staging, run_dag, caplog, capfd):
+    caplog.set_level("DEBUG")
+    sandbox.control.script_faults("5xx", "bad_record", path_prefix=ORDER_LIST)
+
+    run_dag(DAG_ID)
+
+    logged = caplog.text + "".join(capfd.readouterr())
+    until = staging.value("SELECT max(window_end) FROM tokopedia.sync_runs")
+    with TokopediaClient(sandbox_config(sandbox)) as client:
+        read = list(client.orders.list(datetime.fromtimestamp(START, UTC), until))
+    personal = set()
+    for order in read:
+        buyer, recipient = order["buyer"], order["recipient"]
+        personal |= {buyer["name"], buyer["phone"], buyer["email"]}
+        personal |= {recipient["name"], recipient["phone"], recipient["address"]["address_full"]}
+    assert {order["order_id"] for order in read} == set(loaded_orders(staging))
+    assert "Skipped a malformed order" in logged
+    assert "Tokopedia failed (500" in logged
+    assert [value for value in personal if value in logged] == []

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from decimal import Decimal
 
+import pytest
+
 from tests.client.conftest import sandbox_config
-from tests.conftest import FS_ID, OTHER_SHOP_ID, SHOP_ID
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, FS_ID, OTHER_SHOP_ID, ROOT, SHOP_ID
+from tests.dags.conftest import next_quarter_hour, tokopedia_connection
 from tokopedia_sync.client import TokopediaClient
+from tokopedia_sync.sandbox.process import SandboxProcess
 
 DAG_ID = "tokopedia_uji_products"
 PRODUCT_INFO = f"/inventory/v1/fs/{FS_ID}/product/info"
@@ -43,6 +53,28 @@ def assert_matches_truth(sandbox, staging, shop_id: int = SHOP_ID) -> None:
 
 def shop_client(sandbox) -> TokopediaClient:
     return TokopediaClient(sandbox_config(sandbox))
+
+
+def row_versions(staging) -> list[tuple]:
+    """Every product and stock row with its row version: an UPDATE changes xmin even when it
+    writes the same values."""
+    return staging.rows(
+        "SELECT product_id, NULL, xmin::text FROM tokopedia.products "
+        "UNION ALL SELECT product_id, warehouse_id, xmin::text FROM tokopedia.product_stock "
+        "ORDER BY 1, 2"
+    )
+
+
+@pytest.fixture(scope="module")
+def big_catalogue():
+    """A shop of 2,500 products (50 pages): a full scan commits batches before it ends."""
+    options = (
+        "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--fs-id", str(FS_ID),
+        "--shop", f"{SHOP_ID}:Toko Besar:2", "--products", "2500", "--orders", "30",
+        "--history-days", "3", "--order-rate", "0", "--advance-rate", "0", "--budgets", "off",
+    )  # fmt: skip
+    with SandboxProcess(*options) as server:
+        yield server
 
 
 def make_full_scan_due(staging) -> None:
@@ -172,3 +204,68 @@ class TestProductsDag:
         run_dag(DAG_ID)
 
         assert_matches_truth(sandbox, staging)
+
+
+def test_a_second_full_scan_rewrites_no_row(sandbox, staging, run_dag):
+    run_dag(DAG_ID)
+    before = row_versions(staging)
+    make_full_scan_due(staging)
+
+    run_dag(DAG_ID)
+
+    pages, inserted, updated, deleted = staging.rows(
+        "SELECT pages, rows_inserted, rows_updated, rows_deleted FROM tokopedia.sync_runs "
+        "ORDER BY run_id DESC LIMIT 1"
+    )[0]
+    assert pages == 3  # all 120 products, 50 a page: it was a full scan
+    assert (inserted, updated, deleted) == (0, 0, 0)
+    assert row_versions(staging) == before
+
+
+def test_a_full_scan_killed_mid_load_and_run_again_ends_equal_to_the_truth(
+    big_catalogue, staging, run_dag, monkeypatch
+):
+    sandbox = big_catalogue
+    sandbox.control.reset()
+    connection = json.loads(tokopedia_connection(sandbox.base_url, SHOP_ID))
+    connection["extra"]["budget_products"] = "off"
+    monkeypatch.setenv("AIRFLOW_CONN_TOKOPEDIA_UJI", json.dumps(connection))
+    sandbox.control.configure(faults={"slow": 1.0}, slow_seconds=0.2)
+    first = sandbox.control.last_seq()
+    doomed = subprocess.Popen(
+        [sys.executable, "-m", "airflow", "dags", "test", DAG_ID, next_quarter_hour().isoformat()],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(sandbox.control.requests(since=first, path_prefix=PRODUCT_INFO)["requests"]) < 30:
+        assert time.monotonic() < deadline, "the full scan never got going"
+        time.sleep(0.2)
+    os.killpg(doomed.pid, signal.SIGKILL)
+    doomed.wait()
+    staging.wait_for_other_sessions_to_end()
+    partial = staging.value("SELECT count(*) FROM tokopedia.products")
+    marked = staging.value("SELECT count(*) FROM tokopedia.products WHERE deleted_at IS NOT NULL")
+    gone = staging.value(
+        "SELECT min(product_id) FROM tokopedia.products WHERE parent_id IS NULL "
+        "AND children_ids = '{}'"
+    )
+    sandbox.control.configure(faults={"slow": 0.0})
+    with TokopediaClient(sandbox_config(sandbox, budgets={"products": None})) as client:
+        client.products.delete([gone])
+
+    run_dag(DAG_ID)
+
+    assert 0 < partial < 2500
+    assert marked == 0
+    assert staging.value(
+        "SELECT deleted_at IS NOT NULL FROM tokopedia.products WHERE product_id = %s", gone
+    )
+    assert_matches_truth(sandbox, staging)
+    outcomes = [
+        row[0] for row in staging.rows("SELECT outcome FROM tokopedia.sync_runs ORDER BY run_id")
+    ]
+    assert outcomes == ["interrupted", "success"]

@@ -119,6 +119,29 @@ class TestShopsFile:
                 "field 'interval'",
             ),
             (
+                "shops:\n  - key: a\n    start_date: 2026-11-01\n    interval: 15.0\n",
+                "field 'interval': must be one of manual, 5, 15, 30, 60 (minutes), got 15.0",
+            ),
+            (
+                "shops:\n  - key: a\n    start_date: 2026-11-01\n    interval: '15'\n",
+                "field 'interval'",
+            ),
+            (
+                "shops:\n  - key: a\n    start_date: 2026-11-01\n"
+                "    order_lookback_minutes: 60.0\n",
+                "field 'order_lookback_minutes': must be a whole number",
+            ),
+            (
+                "shops:\n  - key: a\n    start_date: 2026-11-01\n"
+                "    product_full_scan_hours: true\n",
+                "field 'product_full_scan_hours': must be a whole number",
+            ),
+            (
+                "shops:\n  - key: a\n    start_date: 2026-11-01\n"
+                "    inventory: {max_change_ratio: true}\n",
+                "field 'inventory.max_change_ratio'",
+            ),
+            (
                 "shops:\n  - key: a\n    start_date: 2026-11-01\n    colour: red\n",
                 "unknown field(s) colour",
             ),

@@ -2,8 +2,8 @@
 
 Each `migrations/NNNN_name.sql` is applied once, in order, in one transaction with its record in
 `schema_migrations`, under an advisory lock so concurrent workers take turns. A migration that was
-changed after it was applied, or that would drop, truncate or rename anything, is refused: the
-tables are analysts' tables and nothing here ever removes one.
+changed after it was applied, or that would drop, truncate or rename anything but a constraint,
+is refused: the tables are analysts' tables and nothing here ever removes one or its data.
 """
 
 from __future__ import annotations
@@ -19,7 +19,24 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDER = "__schema__"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-_DESTRUCTIVE = re.compile(r"\b(DROP|TRUNCATE|RENAME)\b", re.IGNORECASE)
+# Dropping a constraint removes no data (a key is replaced that way); any other DROP would.
+_DESTRUCTIVE = re.compile(r"\b(DROP(?!\s+CONSTRAINT\b)|TRUNCATE|RENAME)\b", re.IGNORECASE)
+# The table that records the migrations cannot be one: it exists before any was applied.
+_LEDGER = """
+CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE {s}.schema_migrations IS
+    'Schema versions applied to this schema by tokopedia-sync, one row per migration.';
+COMMENT ON COLUMN {s}.schema_migrations.version IS 'The number the migration file starts with.';
+COMMENT ON COLUMN {s}.schema_migrations.name IS 'The rest of the migration file name.';
+COMMENT ON COLUMN {s}.schema_migrations.checksum IS
+    'SHA-256 of the file as applied: a file edited afterwards is refused.';
+COMMENT ON COLUMN {s}.schema_migrations.applied_at IS 'When the migration was applied.';
+"""
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -76,15 +93,7 @@ def migrate(conn: Any, schema: str) -> list[int]:
             "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"tokopedia_sync.migrate.{schema}",)
         )
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
-            "version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, "
-            "applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        conn.execute(
-            f"COMMENT ON TABLE {schema}.schema_migrations IS "
-            "'Schema versions applied to this schema by tokopedia-sync, one row per migration.'"
-        )
+        conn.execute(_LEDGER.format(s=schema))
         done = dict(
             conn.execute(f"SELECT version, checksum FROM {schema}.schema_migrations").fetchall()
         )

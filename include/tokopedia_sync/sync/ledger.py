@@ -71,12 +71,25 @@ def write_state(
     )
 
 
+def _run_lock(run: str) -> str:
+    """The two keys of the advisory lock of run `run` (SQL): the schema's ledger, then the run.
+    Two-key locks never meet the one-key locks that migrations and budgets take."""
+    return f"hashtext(%s), mod({run}, 2147483648)::integer"
+
+
 class RunLedger:
-    """One `sync_runs` row per run: opened at the start, closed with its outcome."""
+    """One `sync_runs` row per run: opened at the start, closed with its outcome.
+
+    While a run is open its connection holds a session-level advisory lock on the run's row.
+    Postgres releases it when the connection ends, so a `running` row whose lock is free belongs
+    to a process that died: that is how a new run tells a killed run from one still going (a
+    manual backfill next to the scheduled run, say).
+    """
 
     def __init__(self, conn: Any, schema: str) -> None:
         self.conn = conn
         self.schema = schema
+        self._lock_space = f"{schema}.sync_runs"
 
     def open(
         self,
@@ -89,17 +102,24 @@ class RunLedger:
     ) -> int:
         s = self.schema
         with self.conn.transaction():
-            # A run still marked running for this stream was killed before it could close.
+            # A run still marked running whose lock is free died before it could close. The
+            # lock taken to find out lasts until this transaction ends.
             self.conn.execute(
                 f"UPDATE {s}.sync_runs SET outcome = 'interrupted' "
-                "WHERE shop_id = %s AND stream = %s AND outcome = 'running'",
-                (shop_id, stream),
+                "WHERE shop_id = %s AND stream = %s AND outcome = 'running' "
+                f"AND pg_try_advisory_xact_lock({_run_lock('run_id')})",
+                (shop_id, stream, self._lock_space),
             )
-            return self.conn.execute(
+            run_id = self.conn.execute(
                 f"INSERT INTO {s}.sync_runs (shop_id, shop_key, stream, dag_id, airflow_run_id) "
                 "VALUES (%s, %s, %s, %s, %s) RETURNING run_id",
                 (shop_id, shop_key, stream, dag_id, airflow_run_id),
             ).fetchone()[0]
+            # Taken before the row is visible to others, so no one sees it running unlocked.
+            self.conn.execute(
+                f"SELECT pg_advisory_lock({_run_lock('%s::bigint')})", (self._lock_space, run_id)
+            )
+        return run_id
 
     def close(
         self,
@@ -147,3 +167,6 @@ class RunLedger:
                     "error": error,
                 },
             )
+        self.conn.execute(
+            f"SELECT pg_advisory_unlock({_run_lock('%s::bigint')})", (self._lock_space, run_id)
+        )

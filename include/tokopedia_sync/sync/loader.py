@@ -1,5 +1,9 @@
 """Loading batches into the staging tables: COPY into temporary tables, then one upsert that
-leaves unchanged rows alone, in a transaction together with the sync state it covers."""
+leaves unchanged rows alone, in a transaction together with the sync state it covers.
+
+A record read twice in one batch (pages shift while a listing is read) is loaded as last read:
+the temporary tables number rows in the order they arrive.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +33,11 @@ def _copy(conn: Any, table: str, columns: Iterable[str], rows: Iterable[tuple]) 
 
 
 def _temp_copy_of(conn: Any, name: str, table: str) -> None:
-    """A temporary table shaped like `table`, emptied at every commit."""
+    """A temporary table shaped like `table` plus `seq`, the arrival order of each row; emptied
+    at every commit."""
     conn.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table} INCLUDING DEFAULTS) "
-        "ON COMMIT DELETE ROWS"
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table} INCLUDING DEFAULTS, "
+        "seq bigserial) ON COMMIT DELETE ROWS"
     )
 
 
@@ -60,7 +65,8 @@ class OrderLoader:
         _temp_copy_of(conn, "incoming_items", f"{schema}.order_items")
         conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS changed_orders "
-            "(order_id bigint, status_code integer, status_name text, inserted boolean) "
+            "(order_id bigint, status_code integer, status_name text, item_count integer, "
+            "inserted boolean) "
             "ON COMMIT DELETE ROWS"
         )
 
@@ -70,10 +76,13 @@ class OrderLoader:
         items: list[tuple],
         also: Callable[[Any], None] | None = None,
     ) -> Written:
-        """Write one batch; `also` runs inside the same transaction (to move the sync state)."""
+        """Write one batch; `also` runs first inside the same transaction (to move the sync
+        state, to keep the records rejected with the batch)."""
         s = self.schema
         columns = ", ".join(ORDER_COLUMNS)
         with self.conn.transaction():
+            if also is not None:
+                also(self.conn)
             _copy(self.conn, "incoming_orders", ORDER_COLUMNS, orders)
             _copy(self.conn, "incoming_items", ITEM_COLUMNS, items)
             self.conn.execute(
@@ -81,12 +90,13 @@ class OrderLoader:
                 WITH upserted AS (
                     INSERT INTO {s}.orders AS o ({columns}, changed_by_run)
                     SELECT DISTINCT ON (order_id) {columns}, %(run)s FROM incoming_orders
-                    ORDER BY order_id
+                    ORDER BY order_id, seq DESC
                     ON CONFLICT (order_id) DO UPDATE SET
                         {_assignments(ORDER_COLUMNS, {"order_id"})},
                         changed_at = now(), changed_by_run = EXCLUDED.changed_by_run
                     WHERE o.raw IS DISTINCT FROM EXCLUDED.raw
-                    RETURNING o.order_id, o.status_code, o.status_name, (o.xmax = 0) AS inserted
+                    RETURNING o.order_id, o.status_code, o.status_name, o.item_count,
+                        (o.xmax = 0) AS inserted
                 )
                 INSERT INTO changed_orders SELECT * FROM upserted
                 """,
@@ -97,25 +107,32 @@ class OrderLoader:
                 "WHERE i.order_id = c.order_id AND NOT c.inserted"
             )
             item_columns = ", ".join(ITEM_COLUMNS)
+            # The lines of the order's last copy: each line number as last read, and none past
+            # the number of lines that copy has.
             self.conn.execute(
                 f"INSERT INTO {s}.order_items ({item_columns}) "
-                f"SELECT DISTINCT ON (order_id, line_no) {item_columns} FROM incoming_items "
-                "WHERE order_id IN (SELECT order_id FROM changed_orders) "
-                "ORDER BY order_id, line_no"
+                f"SELECT DISTINCT ON (order_id, line_no) {item_columns} "
+                "FROM incoming_items i JOIN changed_orders c USING (order_id) "
+                "WHERE i.line_no <= c.item_count ORDER BY order_id, line_no, i.seq DESC"
             )
             self.conn.execute(
-                f"INSERT INTO {s}.order_status_history "
-                "(order_id, status_code, status_name, observed_at, source) "
-                "SELECT order_id, status_code, status_name, now(), 'poll' FROM changed_orders "
-                "ON CONFLICT (order_id, status_code) DO NOTHING"
+                f"""
+                INSERT INTO {s}.order_status_history
+                    (order_id, status_code, status_name, observed_at, source)
+                SELECT c.order_id, c.status_code, c.status_name, now(), 'poll'
+                FROM changed_orders c
+                WHERE c.status_code IS DISTINCT FROM (
+                    SELECT h.status_code FROM {s}.order_status_history h
+                    WHERE h.order_id = c.order_id
+                    ORDER BY h.observed_at DESC, h.history_id DESC LIMIT 1
+                )
+                """
             )
             inserted, updated = self.conn.execute(
                 "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
                 "FROM changed_orders"
             ).fetchone()
             _resolve_rejected(self.conn, s, "order", "incoming_orders", "order_id")
-            if also is not None:
-                also(self.conn)
         distinct = len({row[0] for row in orders})
         return Written(inserted, updated, distinct - inserted - updated)
 
@@ -139,10 +156,20 @@ class ProductLoader:
         )
         conn.execute("TRUNCATE seen_products")
 
-    def load(self, products: list[tuple], stocks: list[tuple], *, remember_seen: bool) -> Written:
+    def load(
+        self,
+        products: list[tuple],
+        stocks: list[tuple],
+        *,
+        remember_seen: bool,
+        also: Callable[[Any], None] | None = None,
+    ) -> Written:
+        """Write one batch; `also` runs first inside the same transaction."""
         s = self.schema
         columns = ", ".join(PRODUCT_COLUMNS)
         with self.conn.transaction():
+            if also is not None:
+                also(self.conn)
             _copy(self.conn, "incoming_products", PRODUCT_COLUMNS, products)
             _copy(self.conn, "incoming_stock", STOCK_COLUMNS, stocks)
             self.conn.execute(
@@ -150,7 +177,7 @@ class ProductLoader:
                 WITH upserted AS (
                     INSERT INTO {s}.products AS p ({columns}, changed_by_run)
                     SELECT DISTINCT ON (product_id) {columns}, %(run)s FROM incoming_products
-                    ORDER BY product_id
+                    ORDER BY product_id, seq DESC
                     ON CONFLICT (product_id) DO UPDATE SET
                         {_assignments(PRODUCT_COLUMNS, {"product_id"})},
                         changed_at = now(), changed_by_run = EXCLUDED.changed_by_run,
@@ -170,7 +197,7 @@ class ProductLoader:
                 SELECT DISTINCT ON (i.product_id, i.warehouse_id)
                     i.product_id, i.warehouse_id, i.stock, i.price
                 FROM incoming_stock i JOIN changed_products c USING (product_id)
-                ORDER BY i.product_id, i.warehouse_id
+                ORDER BY i.product_id, i.warehouse_id, i.seq DESC
                 ON CONFLICT (product_id, warehouse_id) DO UPDATE SET
                     stock = EXCLUDED.stock, price = EXCLUDED.price, changed_at = now()
                 WHERE (ps.stock, ps.price) IS DISTINCT FROM (EXCLUDED.stock, EXCLUDED.price)

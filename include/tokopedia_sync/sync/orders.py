@@ -4,16 +4,18 @@ so status changes of older orders have to be fetched on purpose)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tokopedia_sync.client.orders import MAX_WINDOW_SECONDS, OrderPage
+from tokopedia_sync.client.transport import ClientStats
 from tokopedia_sync.sync.ledger import read_state, write_state
 from tokopedia_sync.sync.loader import OrderLoader
 from tokopedia_sync.sync.prefetch import prefetched
-from tokopedia_sync.sync.rows import BadRecord, order_rows
+from tokopedia_sync.sync.progress import when
+from tokopedia_sync.sync.rows import BadRecord, created_second, order_rows
 from tokopedia_sync.sync.stream import StreamSync
 
 if TYPE_CHECKING:
@@ -61,6 +63,28 @@ def _at(moment: int) -> datetime:
     return datetime.fromtimestamp(moment, UTC)
 
 
+class RequestCap:
+    """The pages of a listing while the client has sent fewer than `limit` requests in all:
+    checked before each page is asked for. `cut` tells whether it stopped for the cap."""
+
+    def __init__(self, pages: Iterable[OrderPage], stats: ClientStats, limit: int) -> None:
+        self._pages = pages
+        self._stats = stats
+        self._limit = limit
+        self.cut = False
+
+    def __iter__(self) -> Iterator[OrderPage]:
+        pages = iter(self._pages)
+        while True:
+            if self._stats.requests >= self._limit:
+                self.cut = True
+                return
+            page = next(pages, None)
+            if page is None:
+                return
+            yield page
+
+
 class OrdersSync(StreamSync):
     def __init__(self, run: Run) -> None:
         super().__init__(run)
@@ -73,18 +97,23 @@ class OrdersSync(StreamSync):
         """Load every order created in [start, end]; the watermark follows each finished window."""
         self._load_pages(
             self.client.orders.pages(start, end),
-            lambda window_end: {"watermark": _at(window_end)},
+            lambda resume: {"watermark": _at(resume - 1)},
             label="orders",
         )
 
     def refresh_open(self, before: datetime, max_requests: int) -> None:
         """Re-read windows holding orders that are not final, from where the last run stopped,
-        until `max_requests` requests are spent; the cursor wraps around when all were read."""
+        until `max_requests` requests are spent; the cursor wraps around when all were read.
+
+        The cap is checked before every page. A run that spends it inside a window leaves the
+        cursor at the create time of the last order it read: the order list is oldest first,
+        so the next run goes on from that page, re-reading only that second.
+        """
         if max_requests <= 0:
             return
-        first_request = self.client.stats.requests
+        limit = self.client.stats.requests + max_requests
         cursor = self.state().refresh_cursor
-        while self.client.stats.requests - first_request < max_requests:
+        while self.client.stats.requests < limit:
             oldest = self.conn.execute(
                 f"SELECT min(created_at) FROM {self.schema}.orders "
                 "WHERE shop_id = %s AND NOT is_final AND created_at < %s "
@@ -95,11 +124,17 @@ class OrdersSync(StreamSync):
                 self._save_cursor(None)
                 return
             window_end = min(oldest + timedelta(seconds=MAX_WINDOW_SECONDS), before)
-            self._load_pages(
-                self.client.orders.pages(oldest, window_end),
-                lambda end: {"refresh_cursor": _at(end + 1)},
-                label="unfinished orders",
+            pages = RequestCap(
+                self.client.orders.pages(oldest, window_end), self.client.stats, limit
             )
+            self._load_pages(
+                pages,
+                lambda resume: {"refresh_cursor": _at(resume)},
+                label="unfinished orders",
+                cap=pages,
+            )
+            if pages.cut:
+                return
             cursor = window_end + timedelta(seconds=1)
             if window_end >= before:
                 self._save_cursor(None)
@@ -121,7 +156,9 @@ class OrdersSync(StreamSync):
         ]
         for moment in moments:
             self._load_pages(
-                self.client.orders.pages(moment, moment + 1), lambda end: {}, label="orders again"
+                self.client.orders.pages(moment, moment + 1),
+                lambda resume: {},
+                label="orders again",
             )
 
     def _save_cursor(self, cursor: datetime | None) -> None:
@@ -130,18 +167,28 @@ class OrdersSync(StreamSync):
                 self.conn, self.schema, self.shop_id, STREAM, self.run_id, refresh_cursor=cursor
             )
 
-    def _load_pages(self, pages: Iterable[OrderPage], state_after_window, label: str) -> None:
+    def _load_pages(
+        self,
+        pages: Iterable[OrderPage],
+        resume_state: Callable[[int], dict],
+        label: str,
+        cap: RequestCap | None = None,
+    ) -> None:
+        """Load the orders of `pages` in batches, each in one transaction with the records
+        rejected in it. The batch that ends a window also moves the sync state to
+        `resume_state(second)`, the second the next read continues from: the window's end plus
+        one or, when `cap` cut the listing short, the create time of the last order read (the
+        list is oldest first, so that is where the next page begins)."""
         orders: list[tuple] = []
         items: list[tuple] = []
         window: tuple[int, int] | None = None
+        newest: int | None = None
 
-        def flush(finished_window: tuple[int, int] | None) -> None:
-            also = None
-            if finished_window is not None:
-                values = state_after_window(finished_window[1])
-
-                def also(conn: Any) -> None:
-                    write_state(conn, self.schema, self.shop_id, STREAM, self.run_id, **values)
+        def flush(state: dict | None) -> None:
+            def also(conn: Any) -> None:
+                self.keep_rejected(conn)
+                if state is not None:
+                    write_state(conn, self.schema, self.shop_id, STREAM, self.run_id, **state)
 
             written = self.loader.load(orders, items, also)
             self.counters.inserted += written.inserted
@@ -153,11 +200,15 @@ class OrdersSync(StreamSync):
         for page in prefetched(pages):
             current = (page.window_start, page.window_end)
             if window is not None and current != window:
-                flush(window)
+                flush(resume_state(window[1] + 1))
                 self.progress.window_done(label, *window)
+                newest = None
             window = current
             self.counters.pages += 1
             for order in page.orders:
+                moment = created_second(order)
+                if moment is not None:
+                    newest = moment if newest is None else max(newest, moment)
                 try:
                     row, lines = order_rows(order)
                 except BadRecord as problem:
@@ -168,6 +219,18 @@ class OrdersSync(StreamSync):
             self.progress.page(label, page.page, current)
             if len(orders) >= BATCH_ORDERS:
                 flush(None)
-        if window is not None:
-            flush(window)
+        if window is None:
+            return
+        if cap is None or not cap.cut:
+            flush(resume_state(window[1] + 1))
             self.progress.window_done(label, *window)
+            return
+        flush(None if newest is None else resume_state(newest))
+        self.progress.note(
+            "%s: request cap reached in %s .. %s, at orders created %s; the next run goes on "
+            "from there",
+            label,
+            when(window[0]),
+            when(window[1]),
+            when(newest),
+        )

@@ -82,10 +82,13 @@ class ProductsSync(StreamSync):
         return full
 
     def _flush(self, products: list[tuple], stocks: list[tuple], *, remember_seen: bool) -> int:
-        """Load what is buffered; returns how many products changed."""
-        if not products:
+        """Load what is buffered, with the products rejected meanwhile; returns how many
+        products changed."""
+        if not products and not self.rejections:
             return 0
-        written = self.loader.load(products, stocks, remember_seen=remember_seen)
+        written = self.loader.load(
+            products, stocks, remember_seen=remember_seen, also=self.keep_rejected
+        )
         self.counters.inserted += written.inserted
         self.counters.updated += written.updated
         self.counters.unchanged += written.unchanged

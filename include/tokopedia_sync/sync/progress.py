@@ -24,23 +24,36 @@ def when(moment: int | float | datetime | None) -> str:
 
 
 class Progress:
+    """The task log of one run: `family` is the budget the run draws from, `budget` its
+    requests per minute (None when switched off)."""
+
     def __init__(
-        self, stream: str, counters: RunCounters, stats: ClientStats, budget: int | None
+        self,
+        stream: str,
+        counters: RunCounters,
+        stats: ClientStats,
+        family: str,
+        budget: int | None,
     ) -> None:
         self.stream = stream
         self.counters = counters
         self.stats = stats
+        self.family = family
         self.budget = budget
         self._last = time.monotonic()
 
     def _so_far(self) -> str:
         c = self.counters
-        budget = f" (budget {self.budget}/min)" if self.budget else " (no budget)"
+        s = self.stats
+        if self.budget:
+            budget = f"of the {self.budget}/min {self.family} budget"
+        else:
+            budget = f"(the {self.family} budget is off)"
         return (
             f"pages {c.pages}, rows {c.rows:,} (new {c.inserted:,}, changed {c.updated:,}, "
-            f"unchanged {c.unchanged:,}), requests {self.stats.requests}{budget}, "
-            f"retries {self.stats.retries}, throttled {self.stats.throttled}, "
-            f"waited for budget {self.stats.budget_wait_seconds:.1f} s"
+            f"unchanged {c.unchanged:,}); requests {s.requests} {budget}; "
+            f"waited {s.budget_wait_seconds:.1f} s for budget; retries {s.retries}, "
+            f"throttled (429) {s.throttled}"
         )
 
     def start(self, what: str, start: datetime | None = None, end: datetime | None = None) -> None:

@@ -118,11 +118,16 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def created_second(order: Mapping[str, Any]) -> int | None:
+    """An order's create_time in unix seconds, when it has a usable one."""
+    return _int(order.get("create_time"))
+
+
 def order_rows(order: Mapping[str, Any]) -> tuple[tuple, list[tuple]]:
     """The orders row and the order_items rows of an order from the order list."""
     order_id = _int(order.get("order_id"))
     shop_id = _int(order.get("shop_id"))
-    created = _int(order.get("create_time"))
+    created = created_second(order)
     status = _int(order.get("order_status"))
     if order_id is None or shop_id is None or created is None or status is None:
         raise BadRecord(

@@ -17,6 +17,7 @@ from tokopedia_sync.shops import Shop
 from tokopedia_sync.sync import inventory, orders, products
 from tokopedia_sync.sync.ledger import RunCounters, RunLedger, read_state, write_state
 from tokopedia_sync.sync.progress import Progress
+from tokopedia_sync.sync.stream import Rejection, write_rejections
 
 
 class StagingWriteError(Exception):
@@ -49,6 +50,8 @@ class Run:
     progress: Progress
     window: tuple[datetime | None, datetime | None] = (None, None)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    rejections: list[Rejection] = field(default_factory=list)
+    """Records rejected and not yet written: each batch writes those read with it."""
 
     @property
     def shop_id(self) -> int:
@@ -96,7 +99,7 @@ def ledgered_run(
         airflow_run_id=airflow_run_id,
     )
     counters = RunCounters()
-    budget = client.config.budgets.get(family or stream)
+    family = family or stream
     run = Run(
         client,
         conn,
@@ -104,7 +107,7 @@ def ledgered_run(
         shop,
         run_id,
         counters,
-        Progress(stream, counters, client.stats, budget),
+        Progress(stream, counters, client.stats, family, client.config.budgets.get(family)),
     )
     try:
         yield run
@@ -117,6 +120,8 @@ def ledgered_run(
             raise
         raise failure from None
     with conn.transaction():
+        # Records rejected outside a batch (the stock push's product refresh) are kept here.
+        write_rejections(conn, schema, run_id, run.shop_id, run.rejections)
         write_state(conn, schema, run.shop_id, stream, run_id, last_success_at=run.now)
     ledger.close(run_id, counters, client.stats, window=run.window)
     run.progress.summary("done")
