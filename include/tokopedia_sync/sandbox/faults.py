@@ -9,6 +9,7 @@ from collections import deque
 from tokopedia_sync.sandbox.settings import FAULT_KINDS, FaultRates
 
 BAD_RECORD = "bad_record"
+SHORT_ANSWER = "short_answer"
 
 
 class FaultInjector:
@@ -103,3 +104,18 @@ def garble_first_record(body: bytes) -> bytes | None:
             continue
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
     return None
+
+
+def leave_out_first_success(body: bytes) -> bytes | None:
+    """The body of a bulk write's answer without its first succeeded row, as if Tokopedia had
+    lost track of it (the counts stay); None when the body has no succeeded row."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    data = document.get("data") if isinstance(document, dict) else None
+    succeeded = data.get("succeed_rows_data") if isinstance(data, dict) else None
+    if not isinstance(succeeded, list) or not succeeded:
+        return None
+    del succeeded[0]
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()

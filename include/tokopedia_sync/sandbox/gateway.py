@@ -24,7 +24,7 @@ from tokopedia_sync.sandbox.errors import (
     ApiError,
     bad_request,
 )
-from tokopedia_sync.sandbox.faults import BAD_RECORD
+from tokopedia_sync.sandbox.faults import BAD_RECORD, SHORT_ANSWER, leave_out_first_success
 from tokopedia_sync.sandbox.limits import SlidingWindow
 
 if TYPE_CHECKING:
@@ -246,6 +246,12 @@ async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -
         response = await _answer(sandbox, route, call, started)
         if fault == "malformed":
             response = _with_body(response, response.body[: max(1, len(response.body) // 2)])
+        elif fault == SHORT_ANSWER:
+            shortened = leave_out_first_success(response.body)
+            if shortened is None:
+                fault = None
+            else:
+                response = _with_body(response, shortened)
         elif (
             garbled := sandbox.faults.garble(request.url.path, response.body, fault == BAD_RECORD)
         ) is not None:

@@ -10,7 +10,16 @@ FAMILIES = ("products", "orders", "inventory", "shop")
 
 DEFAULT_BUDGETS: dict[str, int] = {"products": 100, "orders": 200, "inventory": 150, "shop": 50}
 
-FAULT_KINDS = ("5xx", "429", "slow", "drop", "malformed", "bad_record", "revoke")
+FAULT_KINDS = (
+    "5xx",
+    "429",
+    "slow",
+    "drop",
+    "malformed",
+    "bad_record",
+    "short_answer",
+    "revoke",
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,8 @@ class FaultRates:
     malformed: float = 0.0
     bad_record: float = 0.0
     """A list answer whose first order or product has its status garbled; the rest are whole."""
+    short_answer: float = 0.0
+    """A bulk write's answer leaves its first succeeded row out (the write itself is done)."""
     revoke: float = 0.0
 
     _KIND_FIELDS = {
@@ -42,6 +53,7 @@ class FaultRates:
         "drop": "drop",
         "malformed": "malformed",
         "bad_record": "bad_record",
+        "short_answer": "short_answer",
         "revoke": "revoke",
     }
 
