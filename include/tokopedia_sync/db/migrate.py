@@ -2,10 +2,8 @@
 
 Each `migrations/NNNN_name.sql` is applied once, in order, in one transaction with its record in
 `schema_migrations`, under an advisory lock so concurrent workers take turns. A migration that was
-changed after it was applied, or that would drop, truncate or rename anything, is refused: the
-tables are analysts' tables and nothing here ever removes one. Two phrases remove no data and pass:
-`DROP CONSTRAINT` (to replace a constraint with a wider one) and a trigger `BEFORE TRUNCATE` (to
-refuse one).
+changed after it was applied, or that would drop, truncate or rename anything but a constraint,
+is refused: the tables are analysts' tables and nothing here ever removes one or its data.
 """
 
 from __future__ import annotations
@@ -21,8 +19,10 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDER = "__schema__"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-_DESTRUCTIVE = re.compile(r"\b(DROP|TRUNCATE|RENAME)\b", re.IGNORECASE)
-_HARMLESS = re.compile(r"\bDROP\s+CONSTRAINT\b|\bBEFORE\s+TRUNCATE\b", re.IGNORECASE)
+# Dropping a constraint removes no data (a key is replaced that way); any other DROP would.
+_DESTRUCTIVE = re.compile(r"\b(DROP(?!\s+CONSTRAINT\b)|TRUNCATE|RENAME)\b", re.IGNORECASE)
+# A trigger that fires before TRUNCATE is there to refuse one: it protects the data.
+_TRUNCATE_TRIGGER = re.compile(r"\bBEFORE\s+TRUNCATE\b", re.IGNORECASE)
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -58,7 +58,8 @@ def _statements_without_comments(sql: str) -> str:
 
 
 def check_additive(migration: Migration) -> None:
-    word = _DESTRUCTIVE.search(_HARMLESS.sub("", _statements_without_comments(migration.sql)))
+    statements = _TRUNCATE_TRIGGER.sub("", _statements_without_comments(migration.sql))
+    word = _DESTRUCTIVE.search(statements)
     if word:
         raise MigrationError(
             f"migration {migration.version:04d}_{migration.name} contains {word.group(1).upper()}; "
