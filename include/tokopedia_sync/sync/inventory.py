@@ -11,7 +11,6 @@ Apply (tokopedia_sync.sync.inventory_apply) sends the plan and logs Tokopedia's 
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,8 +25,6 @@ from tokopedia_sync.sync.stream import StreamSync
 
 if TYPE_CHECKING:
     from tokopedia_sync.sync.runner import Run
-
-log = logging.getLogger(__name__)
 
 STREAM = "inventory"
 LOOKUP_LIMIT = 500
