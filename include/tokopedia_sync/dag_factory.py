@@ -11,7 +11,7 @@ from datetime import timedelta
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, task
 
 from tokopedia_sync import tasks
-from tokopedia_sync.shops import Shop, ShopsConfig
+from tokopedia_sync.shops import InventorySettings, Shop, ShopsConfig
 
 DEFAULT_ARGS = {
     "retries": 3,
@@ -55,22 +55,29 @@ INVENTORY_DOC = """
 ### Tokopedia stock push of shop `{key}`
 
 Makes Tokopedia show the stock the ERP wrote in `{schema}.stock_targets`. It compares each target
-with Tokopedia's stock (the products staging table, refreshed from Tokopedia for the rows that
-differ when it is older than the interval), keeps only the rows that differ, and writes the plan
-to `{schema}.stock_push_plan`. Bad targets (empty, negative, fractional, above 999,999, unknown
-items, two rows for one item) are rejected with the reason and never sent. Guardrails hold rows
-that change more than {units} units and {ratio:.0%}, that would drop stock to zero, or that pass
-{limit} items a run; `paused` holds everything. Then it sends the rest with the set-stock endpoint
-(batches of 100, each row one request of the inventory budget) and records every row and
-Tokopedia's answer in the append-only `{schema}.stock_push_log`.
+with Tokopedia's stock (the products staging table; when its last sync is older than the
+interval, every targeted product is read again from Tokopedia first), keeps only the rows that
+differ, and writes the plan to `{schema}.stock_push_plan`, with who asked and when. Bad targets
+(empty, negative, fractional, above 999,999, unknown items, two rows for one item) are rejected
+with the reason and never sent.
 
-Trigger with `{{"dry_run": true}}` to plan without sending. Products under {low} in stock show in
-`{schema}.low_stock` and are named in the task log.
+Guardrails: {change_rule}; a drop to zero of an item that has stock is held unless `allow_zero`;
+at most {limit} items are sent a run, the rest wait for the next; `paused` holds everything.
 
-Writes `{schema}.stock_push_plan`, `{schema}.stock_push_log`, the new stock into
-`{schema}.product_stock` and `{schema}.products` (with the products it refreshes from Tokopedia; a
-malformed one goes to `{schema}.rejected_records`), `{schema}.shop_settings`, `{schema}.sync_state`
-and `{schema}.sync_runs`. Connection: `{conn}`.
+Then it sends the rest with the set-stock endpoint, one batch of at most 100 rows at a time (each
+row one request of the inventory budget), and commits every row with Tokopedia's answer to the
+append-only `{schema}.stock_push_log` before the next batch: `sent` when Tokopedia reported it
+set, `failed` with its message, `unknown` when the answer did not say (or never came).
+
+One plan per DAG run: a retry, or clearing the run, continues that plan and sends only its rows
+not answered yet; clearing a run that applied sends nothing. Trigger with `{{"dry_run": true}}`
+to plan without sending. Products under {low} in stock show in `{schema}.low_stock` and are named
+right after the task log's summary line.
+
+Writes `{schema}.stock_push_runs`, `{schema}.stock_push_plan`, `{schema}.stock_push_log`, the new
+stock into `{schema}.product_stock` and `{schema}.products` (with the products it refreshes from
+Tokopedia; a malformed one goes to `{schema}.rejected_records`), `{schema}.shop_settings`,
+`{schema}.sync_state` and `{schema}.sync_runs`. Connection: `{conn}`.
 """
 
 
@@ -100,6 +107,7 @@ WRITES = {
     "orders": ("orders", "order_items", "order_status_history", "rejected_records", *RUN_TABLES),
     "products": ("products", "product_stock", "rejected_records", *RUN_TABLES),
     "inventory": (
+        "stock_push_runs",
         "stock_push_plan",
         "stock_push_log",
         "product_stock",
@@ -181,13 +189,25 @@ def products_dag(config: ShopsConfig, shop: Shop) -> DAG:
     return dag
 
 
+def change_rule(settings: InventorySettings) -> str:
+    """The change-size guardrail of a shop, in words, for the DAG's documentation."""
+    units, ratio = settings.max_change_units, settings.max_change_ratio
+    if units is None and ratio is None:
+        return "no change is too big (both change limits are off)"
+    if ratio is None:
+        return f"a change bigger than {units:,} units is held"
+    share = f"{ratio:.0%} of the current stock (counted as at least 1)"
+    if units is None:
+        return f"a change bigger than {share} is held"
+    return f"a change is held only when it is bigger than both {units:,} units and {share}"
+
+
 def inventory_dag(config: ShopsConfig, shop: Shop) -> DAG:
     settings = shop.inventory
     doc = INVENTORY_DOC.format(
         key=shop.key,
         schema=config.schema,
-        units=settings.max_change_units,
-        ratio=settings.max_change_ratio,
+        change_rule=change_rule(settings),
         limit=settings.max_items_per_run,
         low=settings.low_stock_threshold,
         conn=shop.tokopedia_conn_id,

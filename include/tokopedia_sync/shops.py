@@ -39,15 +39,29 @@ class ShopsFileError(ValueError):
 
 @dataclass(frozen=True)
 class InventorySettings:
-    """Guardrails of the stock push of one shop."""
+    """Guardrails of the stock push of one shop.
 
-    max_change_units: int = 500
-    max_change_ratio: float = 0.5
+    A change is held when it is bigger than every change limit that is set: both by default, so
+    that neither small items (big ratios, few units) nor big ones (many units, small ratios) are
+    held all the time. None switches a limit off; with both off, no change is too big.
+    """
+
+    max_change_units: int | None = 500
+    max_change_ratio: float | None = 0.5
     max_items_per_run: int = 2_000
     allow_zero: bool = False
     low_stock_threshold: int = 5
     dry_run: bool = False
     paused: bool = False
+
+    def change_limits(self) -> str | None:
+        """The change limits in words ("500 units and 50% of the current stock"), or None."""
+        limits = []
+        if self.max_change_units is not None:
+            limits.append(f"{self.max_change_units:,} units")
+        if self.max_change_ratio is not None:
+            limits.append(f"{self.max_change_ratio:.0%} of the current stock")
+        return " and ".join(limits) or None
 
 
 @dataclass(frozen=True)
@@ -262,17 +276,28 @@ def _shop(where: _Where, entry: Any) -> Shop:
 def _inventory(where: _Where, doc: Any) -> InventorySettings:
     if not isinstance(doc, dict):
         raise where.error("must be a mapping of guardrail settings", "inventory")
-    defaults = InventorySettings()
+    d = InventorySettings()
     _no_unknown(where, doc, set(InventorySettings.__dataclass_fields__), prefix="inventory.")
-    ratio = doc.get("max_change_ratio", defaults.max_change_ratio)
-    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 100:
-        raise where.error(f"must be a number above 0, got {ratio!r}", "inventory.max_change_ratio")
-    d = defaults
+    ratio = doc.get("max_change_ratio", d.max_change_ratio)
+    if ratio is not None and (
+        isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 100
+    ):
+        raise where.error(
+            f"must be a number above 0, or null for no relative limit, got {ratio!r}",
+            "inventory.max_change_ratio",
+        )
+    units = doc.get("max_change_units", d.max_change_units)
+    if units is not None and (
+        isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= 999_999
+    ):
+        raise where.error(
+            f"must be a whole number from 1 to 999999, or null for no absolute limit, "
+            f"got {units!r}",
+            "inventory.max_change_units",
+        )
     return InventorySettings(
-        max_change_units=_whole(
-            where, doc, "max_change_units", d.max_change_units, 1, 999_999, "inventory."
-        ),
-        max_change_ratio=float(ratio),
+        max_change_units=units,
+        max_change_ratio=None if ratio is None else float(ratio),
         max_items_per_run=_whole(
             where, doc, "max_items_per_run", d.max_items_per_run, 1, 1_000_000, "inventory."
         ),

@@ -76,7 +76,8 @@ def sync_products(shops_file: str, shop_key: str) -> dict:
 
 def push_stock(shops_file: str, shop_key: str) -> dict:
     """The inventory task: see tokopedia_sync.sync.runner.push_stock. The DAG's `dry_run`
-    param (set when triggering) plans without sending."""
+    param (set when triggering) plans without sending. Every try of one DAG run, and a clear of
+    it, works on the plan its first try made."""
     from airflow.sdk import get_current_context
 
     from tokopedia_sync.sync import runner

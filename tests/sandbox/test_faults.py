@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import FS_ID, SHOP_ID
+from tests.conftest import FS_ID, SHOP_ID, WAREHOUSES
 from tests.sandbox.conftest import data_of, error_of
 
 SHOP_INFO = f"/v1/shop/fs/{FS_ID}/shop-info"
@@ -164,6 +164,25 @@ class TestScriptedFaults:
 
         assert page[0]["basic"]["status"] == "garbled"
         assert all(isinstance(p["basic"]["status"], int) for p in page[1:])
+
+    def test_a_short_answer_leaves_the_first_row_set_out_of_the_answer_but_sets_it(
+        self, api, sandbox
+    ):
+        set_stock = f"/inventory/v1/fs/{FS_ID}/stock/update"
+        products = [p for p in sandbox.control.products(SHOP_ID) if not p["children"]][:3]
+        rows = [{"product_id": p["product_id"], "new_stock": 11} for p in products]
+        sandbox.control.script_faults("short_answer", path_prefix=set_stock)
+
+        answer = data_of(api.post(set_stock, rows, shop_id=SHOP_ID))
+
+        reported = [row["productID"] for row in answer["succeed_rows_data"]]
+        assert reported == [p["product_id"] for p in products[1:]]
+        assert answer["succeed_rows"] == 3
+        truth = {p["product_id"]: p for p in sandbox.control.products(SHOP_ID)}
+        default_warehouse = str(WAREHOUSES[0])
+        assert all(
+            truth[p["product_id"]]["stock_by_warehouse"][default_warehouse] == 11 for p in products
+        )
 
     def test_a_revoke_fault_kills_the_token_for_good(self, api, sandbox):
         revoked = api.token

@@ -135,7 +135,10 @@ class TestFaultRates:
         ("text", "complaint"),
         [
             ("5xx", "write kind=share"),
-            ("meteor=0.1", "kind one of 5xx, 429, slow, drop, malformed, bad_record, revoke"),
+            (
+                "meteor=0.1",
+                "kind one of 5xx, 429, slow, drop, malformed, bad_record, short_answer, revoke",
+            ),
             ("5xx=often", "fault 5xx: 'often' is not a number between 0 and 1"),
             ("429=1.5", "fault 429: 1.5 is outside 0..1"),
             ("slow=-0.1", "outside 0..1"),

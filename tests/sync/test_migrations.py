@@ -108,6 +108,30 @@ def test_words_inside_comments_and_strings_are_not_mistaken_for_statements():
     )
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE __schema__.t DROP CONSTRAINT t_check, ADD CONSTRAINT t_check CHECK (x > 0);",
+        "CREATE TRIGGER keep BEFORE TRUNCATE ON __schema__.t "
+        "FOR EACH STATEMENT EXECUTE FUNCTION f();",
+    ],
+)
+def test_replacing_a_constraint_and_refusing_truncate_by_trigger_pass(sql):
+    check_additive(Migration(97, "guards", sql))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE __schema__.t DROP CONSTRAINT c; DROP TABLE __schema__.t;",
+        "CREATE TRIGGER keep BEFORE TRUNCATE ON t EXECUTE FUNCTION f(); TRUNCATE t;",
+    ],
+)
+def test_a_harmless_phrase_does_not_let_a_destructive_statement_through(sql):
+    with pytest.raises(MigrationError, match="may only add"):
+        check_additive(Migration(96, "sneaky", sql))
+
+
 def test_a_migration_edited_after_it_was_applied_is_refused(staging_url):
     with connect(staging_url) as conn:
         migrate(conn, "tokopedia")

@@ -168,6 +168,25 @@ class TestShopsFile:
         assert str(path) in str(raised.value)
         assert message in str(raised.value)
 
+    @pytest.mark.parametrize(
+        ("inventory", "units", "ratio"),
+        [
+            ("{}", 500, 0.5),
+            ("{max_change_units: null}", None, 0.5),
+            ("{max_change_ratio: null}", 500, None),
+            ("{max_change_units: ~, max_change_ratio: ~}", None, None),
+        ],
+    )
+    def test_either_change_limit_is_switched_off_with_null(self, tmp_path, inventory, units, ratio):
+        path = tmp_path / "shops.yaml"
+        path.write_text(
+            f"shops:\n  - key: a\n    start_date: 2026-11-01\n    inventory: {inventory}\n"
+        )
+
+        settings = shops.load(path).shops[0].inventory
+
+        assert (settings.max_change_units, settings.max_change_ratio) == (units, ratio)
+
     def test_a_missing_file_says_how_to_point_at_one(self):
         with pytest.raises(shops.ShopsFileError, match="TOKOPEDIA_SHOPS_FILE"):
             shops.load(Path("/nowhere/shops.yaml"))

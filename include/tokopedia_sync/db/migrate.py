@@ -21,6 +21,8 @@ PLACEHOLDER = "__schema__"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # Dropping a constraint removes no data (a key is replaced that way); any other DROP would.
 _DESTRUCTIVE = re.compile(r"\b(DROP(?!\s+CONSTRAINT\b)|TRUNCATE|RENAME)\b", re.IGNORECASE)
+# A trigger that fires before TRUNCATE is there to refuse one: it protects the data.
+_TRUNCATE_TRIGGER = re.compile(r"\bBEFORE\s+TRUNCATE\b", re.IGNORECASE)
 # The table that records the migrations cannot be one: it exists before any was applied.
 _LEDGER = """
 CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
@@ -72,7 +74,8 @@ def _statements_without_comments(sql: str) -> str:
 
 
 def check_additive(migration: Migration) -> None:
-    word = _DESTRUCTIVE.search(_statements_without_comments(migration.sql))
+    statements = _TRUNCATE_TRIGGER.sub("", _statements_without_comments(migration.sql))
+    word = _DESTRUCTIVE.search(statements)
     if word:
         raise MigrationError(
             f"migration {migration.version:04d}_{migration.name} contains {word.group(1).upper()}; "

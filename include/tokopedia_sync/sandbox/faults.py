@@ -9,6 +9,7 @@ from collections import deque
 from tokopedia_sync.sandbox.settings import FAULT_KINDS, FaultRates
 
 BAD_RECORD = "bad_record"
+SHORT_ANSWER = "short_answer"
 
 
 class FaultInjector:
@@ -89,31 +90,57 @@ class FaultInjector:
 def garble_first_record(body: bytes) -> bytes | None:
     """The body with the first order or product of its `data` list carrying a status that is
     not a number, as a broken upstream might send; None when it holds neither."""
+
+    def rewrite(document) -> bool:
+        records = document.get("data") if isinstance(document, dict) else None
+        for record in records if isinstance(records, list) else []:
+            if isinstance(record, dict) and "order_status" in record:
+                record["order_status"] = "garbled"
+                return True
+            if isinstance(record, dict) and isinstance(record.get("basic"), dict):
+                record["basic"]["status"] = "garbled"
+                return True
+        return False
+
+    return _rewritten(body, rewrite)
+
+
+def _rewritten(body: bytes, rewrite) -> bytes | None:
+    """The JSON body with `rewrite` applied to it in place; None when it is not JSON or
+    `rewrite` finds nothing to change (it returns False)."""
     try:
         document = json.loads(body)
     except ValueError:
         return None
-    records = document.get("data") if isinstance(document, dict) else None
-    for record in records if isinstance(records, list) else []:
-        if isinstance(record, dict) and "order_status" in record:
-            record["order_status"] = "garbled"
-        elif isinstance(record, dict) and isinstance(record.get("basic"), dict):
-            record["basic"]["status"] = "garbled"
-        else:
-            continue
-        return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
-    return None
+    if rewrite(document) is False:
+        return None
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def reshape_data(body: bytes) -> bytes | None:
     """The body with its `data` in another shape (a list wrapped in an object, anything else
     made a string), as an API that changed its answers would send; None when it has no data."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(document, dict) or "data" not in document:
-        return None
-    data = document["data"]
-    document["data"] = {"items": data} if isinstance(data, list) else "success"
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def rewrite(document) -> bool:
+        if not isinstance(document, dict) or "data" not in document:
+            return False
+        data = document["data"]
+        document["data"] = {"items": data} if isinstance(data, list) else "success"
+        return True
+
+    return _rewritten(body, rewrite)
+
+
+def leave_out_first_success(body: bytes) -> bytes | None:
+    """The body of a bulk write's answer without its first succeeded row, as if Tokopedia had
+    lost track of it (the counts stay); None when the body has no succeeded row."""
+
+    def rewrite(document) -> bool:
+        data = document.get("data") if isinstance(document, dict) else None
+        succeeded = data.get("succeed_rows_data") if isinstance(data, dict) else None
+        if not isinstance(succeeded, list) or not succeeded:
+            return False
+        del succeeded[0]
+        return True
+
+    return _rewritten(body, rewrite)

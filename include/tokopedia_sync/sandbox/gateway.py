@@ -24,7 +24,12 @@ from tokopedia_sync.sandbox.errors import (
     ApiError,
     bad_request,
 )
-from tokopedia_sync.sandbox.faults import BAD_RECORD, reshape_data
+from tokopedia_sync.sandbox.faults import (
+    BAD_RECORD,
+    SHORT_ANSWER,
+    leave_out_first_success,
+    reshape_data,
+)
 from tokopedia_sync.sandbox.limits import SlidingWindow
 
 if TYPE_CHECKING:
@@ -250,6 +255,12 @@ async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -
             response = _with_body(response, response.body[: max(1, len(response.body) // 2)])
         elif fault == "wrong_shape":
             response = _with_body(response, reshape_data(response.body) or response.body)
+        elif fault == SHORT_ANSWER:
+            shortened = leave_out_first_success(response.body)
+            if shortened is None:
+                fault = None
+            else:
+                response = _with_body(response, shortened)
         elif (
             garbled := sandbox.faults.garble(request.url.path, response.body, fault == BAD_RECORD)
         ) is not None:

@@ -17,6 +17,7 @@ FAULT_KINDS = (
     "drop",
     "malformed",
     "bad_record",
+    "short_answer",
     "revoke",
     "wrong_shape",
     "forbidden",
@@ -43,6 +44,8 @@ class FaultRates:
     malformed: float = 0.0
     bad_record: float = 0.0
     """A list answer whose first order or product has its status garbled; the rest are whole."""
+    short_answer: float = 0.0
+    """A bulk write's answer leaves its first succeeded row out (the write itself is done)."""
     revoke: float = 0.0
     wrong_shape: float = 0.0
     """Well-formed JSON whose `data` has another shape: a list comes wrapped in an object, anything
@@ -57,6 +60,7 @@ class FaultRates:
         "drop": "drop",
         "malformed": "malformed",
         "bad_record": "bad_record",
+        "short_answer": "short_answer",
         "revoke": "revoke",
         "wrong_shape": "wrong_shape",
         "forbidden": "forbidden",

@@ -1,24 +1,23 @@
 """The stock push: make Tokopedia show the stock the ERP wrote in `stock_targets`, safely.
 
 Plan: read the targets, reject bad ones with the reason, compare the rest with Tokopedia's stock
-(the products staging table, refreshed from Tokopedia for the candidates when stale), keep only
-the rows that differ, and hold those a guardrail trips. The plan is written to `stock_push_plan`.
+(the products staging table, read again from Tokopedia for every targeted item when stale), keep
+only the rows that differ, and hold those a guardrail trips. The plan is written to
+`stock_push_plan`, and its making to `stock_push_runs`: one plan per Airflow run, which a retry or
+a clear of that run continues instead of planning again.
 
-Apply: send the planned rows with the set-stock endpoint in batches, record every row and
-Tokopedia's answer in the append-only `stock_push_log`, and update the staging tables, so that a
-second run finds nothing left to send.
+Apply (tokopedia_sync.sync.inventory_apply) sends the plan and logs Tokopedia's answers.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from tokopedia_sync.client.inventory import MAX_ROWS, MAX_STOCK
+from tokopedia_sync.client.inventory import MAX_STOCK
 from tokopedia_sync.shops import InventorySettings
 from tokopedia_sync.sync.loader import ProductLoader
 from tokopedia_sync.sync.rows import BadRecord, product_rows
@@ -27,13 +26,9 @@ from tokopedia_sync.sync.stream import StreamSync
 if TYPE_CHECKING:
     from tokopedia_sync.sync.runner import Run
 
-log = logging.getLogger(__name__)
-
 STREAM = "inventory"
 LOOKUP_LIMIT = 500
 """At most this many targets naming products the staging table does not know are looked up."""
-APPLY_CHUNK = MAX_ROWS
-"""Rows per set-stock call; each call's answer is logged before the next is sent."""
 
 
 @dataclass
@@ -46,6 +41,7 @@ class Line:
     warehouse_id: int | None
     target: Decimal | None
     requested_at: datetime
+    requested_by: str | None
     stock_before: int | None = None
     action: str | None = None
     reason: str | None = None
@@ -65,6 +61,15 @@ class Catalogue:
     """(product_id, warehouse_id): units."""
 
 
+@dataclass(frozen=True)
+class PlanMade:
+    """A plan of an earlier try of the same Airflow run."""
+
+    plan_run_id: int
+    dry_run: bool
+    planned_at: datetime
+
+
 def bad_value(target: Decimal | None) -> str | None:
     """Why a target value cannot be sent, or None."""
     if target is None:
@@ -82,24 +87,50 @@ def guardrail(line: Line, settings: InventorySettings) -> str | None:
     """Which guardrail a differing line trips, or None."""
     before, target = line.stock_before or 0, int(line.target or 0)
     change = abs(target - before)
+    # Against at least one unit, so that a restock from zero has a ratio too.
+    ratio = change / max(before, 1)
     if target == 0 and before > 0 and not settings.allow_zero:
         return f"would drop stock from {before} to 0; set allow_zero to permit"
-    if change > settings.max_change_units and change / max(before, 1) > settings.max_change_ratio:
+    # Held only when over every limit that is set: see InventorySettings.
+    exceeded = []
+    if settings.max_change_units is not None:
+        exceeded.append(change > settings.max_change_units)
+    if settings.max_change_ratio is not None:
+        exceeded.append(ratio > settings.max_change_ratio)
+    if exceeded and all(exceeded):
+        plural = "s" if len(exceeded) > 1 else ""
         return (
-            f"change of {change} units ({change / max(before, 1):.0%}) exceeds the limits of "
-            f"{settings.max_change_units} units and {settings.max_change_ratio:.0%}"
+            f"change of {change} units ({ratio:.0%}) exceeds the limit{plural} of "
+            f"{settings.change_limits()}"
         )
     return None
 
 
 class InventoryPush(StreamSync):
+    """Plans the stock push of one shop."""
+
     def __init__(self, run: Run) -> None:
         super().__init__(run)
         self.settings = run.shop.inventory
+        self.dag_id = run.dag_id
+        self.airflow_run_id = run.airflow_run_id
 
     # ---- plan ------------------------------------------------------------------------------
 
-    def plan(self, shop_key: str, stale_after: timedelta, now: datetime) -> list[Line]:
+    def earlier_plan(self) -> PlanMade | None:
+        """The plan an earlier try of this Airflow run made, if any (never outside Airflow)."""
+        if self.airflow_run_id is None:
+            return None
+        row = self.conn.execute(
+            f"SELECT plan_run_id, dry_run, planned_at FROM {self.schema}.stock_push_runs "
+            "WHERE shop_id = %s AND dag_id = %s AND airflow_run_id = %s",
+            (self.shop_id, self.dag_id, self.airflow_run_id),
+        ).fetchone()
+        return PlanMade(*row) if row else None
+
+    def plan(
+        self, shop_key: str, stale_after: timedelta, now: datetime, dry_run: bool
+    ) -> list[Line]:
         """Decide what to send; writes the plan and logs rejected and held lines."""
         s = self.schema
         with self.conn.transaction():
@@ -113,8 +144,9 @@ class InventoryPush(StreamSync):
         lines = [
             Line(*row)
             for row in self.conn.execute(
-                f"SELECT target_id, product_id, sku, warehouse_id, target_stock, requested_at "
-                f"FROM {s}.stock_targets WHERE shop_id = %s ORDER BY requested_at, target_id",
+                f"SELECT target_id, product_id, sku, warehouse_id, target_stock, requested_at, "
+                f"requested_by FROM {s}.stock_targets WHERE shop_id = %s "
+                "ORDER BY requested_at, target_id",
                 (self.shop_id,),
             )
         ]
@@ -124,24 +156,25 @@ class InventoryPush(StreamSync):
         if unknown:
             self._look_up(unknown[:LOOKUP_LIMIT])
             catalogue = self._catalogue()
-        default_warehouse = self._default_warehouse(catalogue)
+        default_warehouse = self._default_warehouse()
         for line in lines:
             self._resolve(line, catalogue, default_warehouse)
         self._reject_duplicates(lines)
-        differing = [
-            line for line in lines if line.action is None and line.stock_before != line.target
-        ]
-        if differing and self._staging_is_stale(stale_after, now):
-            self._refresh([line.product_id for line in differing])
+        resolved = [line for line in lines if line.action is None]
+        if resolved and self._staging_is_stale(stale_after, now):
+            # Every targeted item, not only those that differ: a stale stock equal to the target
+            # would hide a change made on Tokopedia since.
+            self._refresh([line.product_id for line in resolved])
             catalogue = self._catalogue()
-            for line in differing:
-                line.stock_before = catalogue.stock.get((line.product_id, line.warehouse_id))
-        for line in lines:
-            if line.action is None and line.stock_before == line.target:
+            for line in resolved:
+                key = (line.product_id, line.warehouse_id)
+                line.stock_before = catalogue.stock.get(key, line.stock_before)
+        for line in resolved:
+            if line.stock_before == line.target:
                 line.action = "skip"
         self._apply_guardrails([line for line in lines if line.action is None])
         planned = [line for line in lines if line.action in ("send", "hold", "reject")]
-        self._write_plan(planned)
+        self._write_plan(planned, dry_run)
         self.counters.unchanged = sum(1 for line in lines if line.action == "skip")
         self.counters.rejected += sum(1 for line in lines if line.action == "reject")
         self.counters.held = sum(1 for line in lines if line.action == "hold")
@@ -186,10 +219,13 @@ class InventoryPush(StreamSync):
         self._store(found)
 
     def _refresh(self, product_ids: list[int]) -> None:
+        wanted = sorted(set(product_ids))
         self.progress.note(
-            "Refreshing %d products from Tokopedia before comparing", len(product_ids)
+            "Products staging is older than the interval: reading the %d targeted products "
+            "from Tokopedia before comparing",
+            len(wanted),
         )
-        self._store(self.client.products.by_ids(sorted(set(product_ids))))
+        self._store(self.client.products.by_ids(wanted))
 
     def _store(self, found: list[dict]) -> None:
         if not found:
@@ -206,7 +242,7 @@ class InventoryPush(StreamSync):
                 stocks.extend(lines)
         ProductLoader(self.conn, self.schema, self.run_id).load(rows, stocks, remember_seen=False)
 
-    def _default_warehouse(self, catalogue: Catalogue) -> int | None:
+    def _default_warehouse(self) -> int | None:
         warehouses = self.client.shop.info().get("warehouses") or []
         for warehouse in warehouses:
             if warehouse.get("is_default") in (1, True, "1"):
@@ -291,20 +327,29 @@ class InventoryPush(StreamSync):
                 line.decide("send")
                 allowed += 1
 
-    def _write_plan(self, planned: list[Line]) -> None:
+    def _write_plan(self, planned: list[Line], dry_run: bool) -> None:
         s = self.schema
+        airflow_run = (self.dag_id, self.airflow_run_id)
         with self.conn.transaction():
+            # Unique per Airflow run: two tries planning at once cannot both write a plan.
+            self.conn.execute(
+                f"INSERT INTO {s}.stock_push_runs (plan_run_id, shop_id, dag_id, airflow_run_id, "
+                "dry_run) VALUES (%s, %s, %s, %s, %s)",
+                (self.run_id, self.shop_id, *airflow_run, dry_run),
+            )
             with (
                 self.conn.cursor() as cur,
                 cur.copy(
-                    f"COPY {s}.stock_push_plan (run_id, shop_id, target_id, product_id, sku, "
-                    "warehouse_id, stock_before, target_stock, action, reason) FROM STDIN"
+                    f"COPY {s}.stock_push_plan (run_id, dag_id, airflow_run_id, shop_id, "
+                    "target_id, product_id, sku, warehouse_id, stock_before, target_stock, "
+                    "requested_at, requested_by, action, reason) FROM STDIN"
                 ) as copy,
             ):
                 for line in planned:
                     copy.write_row(
                         (
                             self.run_id,
+                            *airflow_run,
                             self.shop_id,
                             line.target_id,
                             line.product_id,
@@ -312,6 +357,8 @@ class InventoryPush(StreamSync):
                             line.warehouse_id,
                             line.stock_before,
                             line.target,
+                            line.requested_at,
+                            line.requested_by,
                             line.action,
                             line.reason,
                         )
@@ -319,10 +366,12 @@ class InventoryPush(StreamSync):
             # Rejected and held targets are logged once per reason, not again every run.
             self.conn.execute(
                 f"""
-                INSERT INTO {s}.stock_push_log (run_id, shop_id, target_id, product_id, sku,
-                    warehouse_id, stock_before, target_stock, result, message)
-                SELECT run_id, shop_id, target_id, product_id, sku, warehouse_id, stock_before,
-                    target_stock, CASE action WHEN 'reject' THEN 'rejected' ELSE 'held' END, reason
+                INSERT INTO {s}.stock_push_log (run_id, plan_run_id, dag_id, airflow_run_id,
+                    shop_id, target_id, product_id, sku, warehouse_id, stock_before, target_stock,
+                    result, message)
+                SELECT run_id, run_id, dag_id, airflow_run_id, shop_id, target_id, product_id,
+                    sku, warehouse_id, stock_before, target_stock,
+                    CASE action WHEN 'reject' THEN 'rejected' ELSE 'held' END, reason
                 FROM {s}.stock_push_plan plan
                 WHERE plan.run_id = %(run)s AND plan.action IN ('reject', 'hold')
                   AND NOT EXISTS (
@@ -333,87 +382,3 @@ class InventoryPush(StreamSync):
                 """,
                 {"run": self.run_id},
             )
-
-    # ---- apply -----------------------------------------------------------------------------
-
-    def apply(self, plan_run_id: int, dry_run: bool) -> int:
-        """Send the plan of `plan_run_id`; rows already answered are skipped, so applying a
-        plan twice sends nothing twice. Returns how many rows were sent."""
-        s = self.schema
-        pending = self.conn.execute(
-            f"""
-            SELECT target_id, product_id, sku, warehouse_id, stock_before, target_stock
-            FROM {s}.stock_push_plan plan
-            WHERE plan.run_id = %(run)s AND plan.action = 'send'
-              AND NOT EXISTS (
-                SELECT 1 FROM {s}.stock_push_log done
-                WHERE done.run_id = plan.run_id AND done.target_id = plan.target_id
-                  AND done.result IN ('sent', 'failed')
-              )
-            ORDER BY warehouse_id, target_id
-            """,
-            {"run": plan_run_id},
-        ).fetchall()
-        if dry_run:
-            self.progress.note("Dry run: would send %d stock changes; sent nothing", len(pending))
-            return 0
-        by_warehouse: dict[int, list[tuple]] = defaultdict(list)
-        for row in pending:
-            by_warehouse[row[3]].append(row)
-        sent = 0
-        for warehouse_id, rows in by_warehouse.items():
-            for start in range(0, len(rows), APPLY_CHUNK):
-                sent += self._send(plan_run_id, warehouse_id, rows[start : start + APPLY_CHUNK])
-        return sent
-
-    def _send(self, plan_run_id: int, warehouse_id: int, rows: list[tuple]) -> int:
-        s = self.schema
-        result = self.client.inventory.set_stock(
-            [{"product_id": row[1], "new_stock": int(row[5])} for row in rows],
-            warehouse_id=warehouse_id,
-        )
-        failures = {failure.row.get("product_id"): failure.message for failure in result.failed}
-        self.counters.updated += len(rows) - len(failures)
-        self.counters.failed += len(failures)
-        with self.conn.transaction():
-            with (
-                self.conn.cursor() as cur,
-                cur.copy(
-                    f"COPY {s}.stock_push_log (run_id, shop_id, target_id, product_id, sku, "
-                    "warehouse_id, stock_before, target_stock, sent_at, result, message) FROM STDIN"
-                ) as copy,
-            ):
-                for target_id, product_id, sku, _, before, target in rows:
-                    message = failures.get(product_id)
-                    copy.write_row(
-                        (
-                            plan_run_id,
-                            self.shop_id,
-                            target_id,
-                            product_id,
-                            sku,
-                            warehouse_id,
-                            before,
-                            target,
-                            datetime.now(UTC),
-                            "failed" if message else "sent",
-                            message,
-                        )
-                    )
-            landed = [(int(row[5]), row[1]) for row in rows if row[1] not in failures]
-            with self.conn.cursor() as cur:
-                cur.executemany(
-                    f"UPDATE {s}.product_stock SET stock = %s, changed_at = now() "
-                    f"WHERE product_id = %s AND warehouse_id = {int(warehouse_id)}",
-                    landed,
-                )
-            self.conn.execute(
-                f"UPDATE {s}.products p SET stock = t.total, changed_at = now(), "
-                "changed_by_run = %(run)s FROM (SELECT product_id, sum(stock) AS total "
-                f"FROM {s}.product_stock WHERE product_id = ANY(%(ids)s) GROUP BY product_id) t "
-                "WHERE p.product_id = t.product_id AND p.stock IS DISTINCT FROM t.total",
-                {"run": self.run_id, "ids": [product_id for _, product_id in landed]},
-            )
-        for product_id, message in failures.items():
-            log.warning("Tokopedia refused the stock of product %s: %s", product_id, message)
-        return len(rows)

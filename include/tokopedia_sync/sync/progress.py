@@ -41,6 +41,7 @@ class Progress:
         self.family = family
         self.budget = budget
         self._last = time.monotonic()
+        self._after_summary: list[str] = []
 
     def _so_far(self) -> str:
         c = self.counters
@@ -76,6 +77,10 @@ class Progress:
     def note(self, message: str, *args: object) -> None:
         log.info(message, *args)
 
+    def after_summary(self, message: str) -> None:
+        """A line to log right after the summary line, where a reader of the log looks."""
+        self._after_summary.append(message)
+
     def summary(self, outcome: str) -> str:
         c = self.counters
         extras = {"marked deleted": c.deleted, "rejected": c.rejected, "held": c.held}
@@ -83,4 +88,6 @@ class Progress:
         tail = "".join(f", {label} {count}" for label, count in extras.items() if count)
         line = f"{self.stream} sync {outcome} in {c.seconds:.1f} s: {self._so_far()}{tail}"
         log.info(line)
+        for message in self._after_summary:
+            log.info(message)
         return line

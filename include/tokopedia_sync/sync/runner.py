@@ -14,7 +14,7 @@ import psycopg
 from tokopedia_sync.client import TokopediaClient
 from tokopedia_sync.db.migrate import migrate
 from tokopedia_sync.shops import Shop
-from tokopedia_sync.sync import inventory, orders, products
+from tokopedia_sync.sync import inventory, inventory_apply, orders, products
 from tokopedia_sync.sync.ledger import RunCounters, RunLedger, read_state, write_state
 from tokopedia_sync.sync.progress import Progress
 from tokopedia_sync.sync.stream import Rejection, write_rejections
@@ -52,6 +52,9 @@ class Run:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     rejections: list[Rejection] = field(default_factory=list)
     """Records rejected and not yet written: each batch writes those read with it."""
+    dag_id: str | None = None
+    airflow_run_id: str | None = None
+    """The Airflow DAG run this run is a try of; None outside Airflow."""
 
     @property
     def shop_id(self) -> int:
@@ -108,6 +111,8 @@ def ledgered_run(
         run_id,
         counters,
         Progress(stream, counters, client.stats, family, client.config.budgets.get(family)),
+        dag_id=dag_id,
+        airflow_run_id=airflow_run_id,
     )
     try:
         yield run
@@ -147,28 +152,59 @@ def sync_products(run: Run) -> None:
     sync.run(run.shop.product_full_scan_hours, run.now)
 
 
+LOW_STOCK_NAMED = 10
+"""Low-stock items named in the task log; the rest are counted."""
+
+
 def push_stock(run: Run, interval_minutes: int | None, dry_run: bool) -> None:
-    """Plan the stock push, then apply it (unless a dry run). See tokopedia_sync.sync.inventory."""
+    """Plan the stock push, then apply it (unless a dry run). A try of an Airflow run that
+    already planned continues that plan instead. See tokopedia_sync.sync.inventory."""
     push = inventory.InventoryPush(run)
-    # The staging stock counts as current for one sync interval (15 minutes when manual).
-    stale_after = timedelta(minutes=interval_minutes or 15)
-    planned = push.plan(run.shop.key, stale_after, run.now)
-    sends = sum(1 for line in planned if line.action == "send")
-    run.progress.note(
-        "Stock push plan: %d to send, %d held by guardrails, %d rejected, %d already right",
-        sends,
-        run.counters.held,
-        run.counters.rejected,
-        run.counters.unchanged,
-    )
-    push.apply(run.run_id, dry_run or run.shop.inventory.dry_run)
-    low = run.conn.execute(
-        f"SELECT sku, name, stock FROM {run.schema}.low_stock WHERE shop_id = %s "
-        "ORDER BY stock, sku LIMIT 20",
-        (run.shop_id,),
-    ).fetchall()
-    if low:
-        named = ", ".join(f"{sku or name} ({stock})" for sku, name, stock in low)
+    earlier = push.earlier_plan()
+    if earlier is None:
+        dry_run = dry_run or run.shop.inventory.dry_run
+        # The staging stock counts as current for one sync interval (15 minutes when manual).
+        stale_after = timedelta(minutes=interval_minutes or 15)
+        planned = push.plan(run.shop.key, stale_after, run.now, dry_run)
         run.progress.note(
-            "Low on stock (under %d): %s", run.shop.inventory.low_stock_threshold, named
+            "Stock push plan: %d to send, %d held by guardrails, %d rejected, %d already right",
+            sum(1 for line in planned if line.action == "send"),
+            run.counters.held,
+            run.counters.rejected,
+            run.counters.unchanged,
         )
+        plan_run_id = run.run_id
+    else:
+        plan_run_id, dry_run = earlier.plan_run_id, earlier.dry_run
+        run.progress.note(
+            "Airflow run %s planned its stock push before (run %d, %s): sending only the "
+            "rows of that plan not answered yet",
+            run.airflow_run_id,
+            plan_run_id,
+            earlier.planned_at.isoformat(timespec="seconds"),
+        )
+    inventory_apply.InventoryApply(run).apply(plan_run_id, dry_run)
+    low = low_stock(run)
+    if low:
+        run.progress.after_summary(low)
+
+
+def low_stock(run: Run) -> str | None:
+    """The task log's line on the shop's low-stock items: how many, and the first ones."""
+    rows = run.conn.execute(
+        f"SELECT product_id, sku, stock, low_stock_threshold, count(*) OVER () "
+        f"FROM {run.schema}.low_stock WHERE shop_id = %s ORDER BY stock, product_id LIMIT %s",
+        (run.shop_id, LOW_STOCK_NAMED),
+    ).fetchall()
+    if not rows:
+        return None
+    total, threshold = rows[0][4], rows[0][3]
+    named = ", ".join(
+        f"product {product_id}{f' (sku {sku})' if sku else ''} stock {stock}"
+        for product_id, sku, stock, _, _ in rows
+    )
+    more = f", and {total - len(rows)} more" if total > len(rows) else ""
+    return (
+        f"Low on stock: {total} products under the threshold of {threshold}: {named}{more} "
+        f"(all in {run.schema}.low_stock)"
+    )
