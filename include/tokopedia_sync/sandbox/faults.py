@@ -6,6 +6,7 @@ import json
 import random
 from collections import deque
 
+from tokopedia_sync.sandbox import jsonio
 from tokopedia_sync.sandbox.settings import FAULT_KINDS, FaultRates
 
 BAD_RECORD = "bad_record"
@@ -101,5 +102,5 @@ def garble_first_record(body: bytes) -> bytes | None:
             record["basic"]["status"] = "garbled"
         else:
             continue
-        return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+        return jsonio.dumps(document)
     return None
