@@ -119,6 +119,8 @@ class SandboxState:
         self.products: dict[int, Product] = {}
         self.orders: dict[int, Order] = {}
         self._skus: dict[tuple[int, str], int] = {}
+        self._sorted: dict[tuple[int, int], list[Product]] = {}
+        """Per (shop, sort), the shop's products in that order; dropped when a product changes."""
         self._listed: dict[int, tuple[list[int], list[int]]] = {}
         """Per shop, (create times, order ids) of the orders that reached 220, in create order."""
         self._listed_ids: set[int] = set()
@@ -172,6 +174,12 @@ class SandboxState:
         self.shops[product.shop_id].product_ids.append(product.product_id)
         if product.sku:
             self._skus[(product.shop_id, product.sku)] = product.product_id
+        self._products_changed(product.shop_id)
+
+    def _products_changed(self, shop_id: int) -> None:
+        """Forget the shop's sorted product lists: a sort key or the membership changed."""
+        for key in [key for key in self._sorted if key[0] == shop_id]:
+            del self._sorted[key]
 
     def _new_order(
         self, rng: random.Random, shop: Shop, sellable: list[Product], create_time: int
@@ -276,7 +284,7 @@ class SandboxState:
             times, ids = self._listed[shop.shop_id]
             lo = bisect.bisect_left(times, from_date)
             hi = bisect.bisect_right(times, to_date)
-            found.extend(self.orders[order_id] for order_id in ids[lo:hi])
+            found.extend(map(self.orders.__getitem__, ids[lo:hi]))
         if status is not None:
             found = [order for order in found if order.status == status]
         if warehouse_id is not None:
@@ -286,12 +294,18 @@ class SandboxState:
             found.sort(key=lambda order: (order.create_time, order.order_id))
         return found
 
-    def shop_products(self, shop: Shop, sort: int) -> list[Product]:
-        products = [self.products[pid] for pid in shop.product_ids]
-        if sort in _PRODUCT_SORTS:
+    def shop_products(self, shop: Shop, sort: int, start: int, count: int) -> list[Product]:
+        """`count` of the shop's products from `start`, in the API's `sort` order."""
+        if sort not in _PRODUCT_SORTS:
+            return [self.products[pid] for pid in shop.product_ids[start : start + count]]
+        ordered = self._sorted.get((shop.shop_id, sort))
+        if ordered is None:
             key, descending = _PRODUCT_SORTS[sort]
-            products.sort(key=key, reverse=descending)
-        return products
+            ordered = sorted(
+                (self.products[pid] for pid in shop.product_ids), key=key, reverse=descending
+            )
+            self._sorted[(shop.shop_id, sort)] = ordered
+        return ordered[start : start + count]
 
     # ---- orders: what the seller does ------------------------------------------------------
 
@@ -481,6 +495,7 @@ class SandboxState:
                 }
             )
         if changes:
+            self._products_changed(shop.shop_id)
             self._emit(Event("product_changes", shop.shop_id, changes=tuple(changes)))
         return result
 
@@ -512,6 +527,7 @@ class SandboxState:
                 continue
             changes += self._restatus(shop, product, status, now)
         if changes:
+            self._products_changed(shop.shop_id)
             self._emit(Event("product_changes", shop.shop_id, changes=tuple(changes)))
         return failures
 
@@ -612,6 +628,8 @@ class SandboxState:
             assert product is not None
             changes += self._edit(shop, product, item)
             succeeded.append({"product_id": product.product_id})
+        if succeeded:
+            self._products_changed(shop.shop_id)
         if changes:
             self._emit(Event("product_changes", shop.shop_id, changes=tuple(changes)))
         return self._record_upload(len(items), succeeded, failed)["upload_id"]
