@@ -1,8 +1,9 @@
 """How the sandbox holds up at shop scale: 100,000 orders and 20,000 products in one shop.
 
 Starts the sandbox as a separate process, then measures from the client side over HTTP with one
-keep-alive session: seeding time, server memory, latency of order-list and product-info pages,
-and the time to read the full ground truth. Prints each figure next to its target and exits
+keep-alive session: seeding time, server memory, latency of order-list pages and of product-info
+pages in the shop's own order and in every sorted order, and the time to read the full ground
+truth. Prints each figure next to its target and exits
 non-zero if a target is missed.
 
 Run: .venv/bin/python bench/sandbox_scale.py   (or: make bench-sandbox)
@@ -31,11 +32,25 @@ FS_ID = 13004
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 ORDER_PAGES, ORDERS_PER_PAGE = 300, 100
 PRODUCT_PAGES, PRODUCTS_PER_PAGE = 200, 50
+SORTS = {
+    2: "last update",
+    3: "most sold",
+    4: "least sold",
+    5: "highest price",
+    6: "lowest price",
+    7: "name A-Z",
+    8: "name Z-A",
+    9: "lowest stock",
+    10: "highest stock",
+}
 WARM_UP = 10
 DAY = 86_400
 
 RSS_TARGET_MB = 1024
 P95_TARGET_MS = 20.0
+
+CHANGED_PAGES = 10
+"""Pages per sort read right after a change, when the sandbox must sort the shop again."""
 
 SEEDED = re.compile(r"^seeded (\d+) orders and (\d+) products .* in ([0-9.]+)s")
 
@@ -105,6 +120,27 @@ def timed_pages(http: requests.Session, url: str, queries: list[dict]) -> Timing
     return timings
 
 
+def timed_after_changes(
+    http: requests.Session, base_url: str, queries: list[dict], product_ids: list[int]
+) -> Timings:
+    """Sorted pages each read right after a stock change, so each one rebuilds its sort."""
+    stock_update = f"{base_url}/inventory/v1/fs/{FS_ID}/stock/update"
+    product_info = f"{base_url}/inventory/v1/fs/{FS_ID}/product/info"
+    timings = Timings([], 0, 0)
+    for params, product_id in zip(queries, product_ids, strict=True):
+        rows = [{"product_id": product_id, "new_stock": len(timings.latencies)}]
+        http.post(stock_update, params={"shop_id": SHOP_ID}, json=rows, timeout=30)
+        started = time.perf_counter()
+        response = http.get(product_info, params=params, timeout=30)
+        body = response.content
+        timings.latencies.append((time.perf_counter() - started) * 1000)
+        if response.status_code == 200:
+            timings.rows += len(json.loads(body)["data"])
+        else:
+            timings.failures += 1
+    return timings
+
+
 def order_queries(rng: random.Random, now: int) -> list[dict]:
     queries = []
     for _ in range(ORDER_PAGES):
@@ -122,10 +158,15 @@ def order_queries(rng: random.Random, now: int) -> list[dict]:
     return queries
 
 
-def product_queries(rng: random.Random) -> list[dict]:
+def product_queries(rng: random.Random, sort: int = 1) -> list[dict]:
     last_page = PRODUCTS // PRODUCTS_PER_PAGE
     return [
-        {"shop_id": SHOP_ID, "page": rng.randrange(1, last_page + 1), "per_page": PRODUCTS_PER_PAGE}
+        {
+            "shop_id": SHOP_ID,
+            "page": rng.randrange(1, last_page + 1),
+            "per_page": PRODUCTS_PER_PAGE,
+            "sort": sort,
+        }
         for _ in range(PRODUCT_PAGES)
     ]
 
@@ -184,10 +225,15 @@ def main() -> int:
         order_pages = timed_pages(
             http, f"{sandbox.base_url}/v2/order/list", order_queries(rng, int(time.time()))
         )
-        product_pages = timed_pages(
-            http,
-            f"{sandbox.base_url}/inventory/v1/fs/{FS_ID}/product/info",
-            product_queries(rng),
+        product_info = f"{sandbox.base_url}/inventory/v1/fs/{FS_ID}/product/info"
+        product_pages = timed_pages(http, product_info, product_queries(rng))
+        sorted_pages = {
+            sort: timed_pages(http, product_info, product_queries(rng, sort)) for sort in SORTS
+        }
+        after_changes = [q for sort in SORTS for q in product_queries(rng, sort)[:CHANGED_PAGES]]
+        plain = [p["product_id"] for p in sandbox.control.products() if not p["children"]]
+        rebuilt_pages = timed_after_changes(
+            http, sandbox.base_url, after_changes, rng.sample(plain, len(after_changes))
         )
 
         started = time.perf_counter()
@@ -212,6 +258,20 @@ def main() -> int:
         ),
         *latency_figures(f"order list, {ORDER_PAGES} pages", order_pages, ORDERS_PER_PAGE),
         *latency_figures(f"product info, {PRODUCT_PAGES} pages", product_pages, PRODUCTS_PER_PAGE),
+        *(
+            figure
+            for sort, timings in sorted_pages.items()
+            for figure in latency_figures(
+                f"product info sorted by {SORTS[sort]} ({sort}), {PRODUCT_PAGES} pages",
+                timings,
+                PRODUCTS_PER_PAGE,
+            )
+        ),
+        *latency_figures(
+            f"product info sorted, first page after a stock change, {len(after_changes)} pages",
+            rebuilt_pages,
+            PRODUCTS_PER_PAGE,
+        ),
         Figure(
             "full ground truth (orders + products)",
             f"{truth_seconds:.2f} s for {len(truth_orders):,} + {len(truth_products):,} rows",

@@ -1,5 +1,6 @@
 """A sweep of bad requests over every endpoint that takes input: each gets its documented error
-(400, 403, 404, or 405 for a wrong method) in the right envelope, never a 500.
+(400, 403, 404, or 405 for a wrong method) in the right envelope, never a 500, and every answer
+is strict JSON.
 
 Paths and bodies name `{order}`, `{product}`, `{sku}` and `{parent}`; they are filled in from the
 ground truth of the seeded sandbox before each request."""
@@ -41,6 +42,15 @@ class Case:
             return api.request(self.method, path, params=params, data=self.raw)
         body = _fill(self.body, known)
         return api.request(self.method, path, params=params, json=body)
+
+
+def strict_json(content: bytes) -> Any:
+    """Parse an answer as a strict parser would: no NaN, no Infinity."""
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"the answer holds {name}, which is not JSON")
+
+    return json.loads(content, parse_constant=refuse)
 
 
 def _fill(value: Any, known: dict[str, Any]) -> Any:
@@ -336,6 +346,72 @@ def field_cases() -> list[Case]:
             400,
             "ORD_DLV_001",
             body={"order_id": "{order}", "type": "order_status", "url": ["http://x"]},
+        ),
+        Case(
+            "nack-close-note-list",
+            "POST",
+            nack,
+            400,
+            "ORD_USC_012",
+            body={
+                "reason_code": 4,
+                "reason": "tutup",
+                "shop_close_end_date": "31/12/2099",
+                "shop_close_note": ["libur"],
+            },
+        ),
+        Case(
+            "nack-close-note-too-long",
+            "POST",
+            nack,
+            400,
+            "ORD_USC_012",
+            body={
+                "reason_code": 4,
+                "reason": "tutup",
+                "shop_close_end_date": "31/12/2099",
+                "shop_close_note": "n" * 513,
+            },
+        ),
+        Case(
+            "nack-empty-products-text",
+            "POST",
+            nack,
+            400,
+            "ORD_USC_009",
+            body={"reason_code": 1, "reason": "habis", "empty_products": "zz"},
+        ),
+        Case(
+            "nack-empty-products-texts",
+            "POST",
+            nack,
+            400,
+            "ORD_USC_009",
+            body={"reason_code": 1, "reason": "habis", "empty_products": ["15000001"]},
+        ),
+        Case(
+            "nack-reason-over-512",
+            "POST",
+            nack,
+            400,
+            "ORD_USC_009",
+            body={"reason_code": 1, "reason": "r" * 513},
+        ),
+        Case(
+            "nack-courier-reason-over-490",
+            "POST",
+            nack,
+            400,
+            "ORD_USC_009",
+            body={"reason_code": 7, "reason": "r" * 491},
+        ),
+        Case(
+            "ship-awb-100000-chars",
+            "POST",
+            ship,
+            400,
+            "ORD_DLV_021",
+            body={"order_status": 500, "shipping_ref_num": "J" * 100_000},
         ),
     ]
     for name in ("delete", "active", "inactive"):
@@ -691,7 +767,7 @@ WRONG_METHODS = [
 
 def assert_documented_error(case: Case, response) -> None:
     assert response.status_code == case.status, response.text
-    body = json.loads(response.content)
+    body = strict_json(response.content)
     if case.legacy:
         assert body["data"] is None
         assert body["status"].startswith(str(case.status))
@@ -718,8 +794,103 @@ def test_ids_that_are_not_numbers_or_not_known_are_refused(api, known, case):
 
 
 @pytest.mark.parametrize(("method", "path"), WRONG_METHODS, ids=lambda v: str(v))
-def test_a_wrong_method_is_405(api, method, path):
-    assert api.request(method, path).status_code == 405
+def test_a_wrong_method_is_a_logged_405_in_the_endpoints_envelope(api, sandbox, method, path):
+    since = sandbox.control.last_seq()
+
+    response = api.request(method, path)
+
+    assert response.status_code == 405
+    assert response.headers["Allow"]
+    body = strict_json(response.content)
+    if path in (f"/v1/fs/{FS}", f"/v1/fs/{FS}/register"):
+        assert body["status"] == "405 Method Not Allowed"
+        assert body["error_message"][0] == "METHOD_NOT_ALLOWED"
+    else:
+        assert body["header"]["error_code"] == "METHOD_NOT_ALLOWED"
+        assert method in body["header"]["reason"]
+    [entry] = sandbox.control.requests(since=since)["requests"]
+    assert (entry["method"], entry["path"], entry["status"]) == (method, path, 405)
+
+
+@pytest.mark.parametrize(
+    "path", ["/v2/order/lists", f"/v1/order/1/fs/{FS}/accept", "/inventory", "/"]
+)
+def test_an_unknown_path_is_a_logged_404_in_the_envelope(api, sandbox, path):
+    since = sandbox.control.last_seq()
+
+    response = api.post(path, {"order_id": 1})
+
+    assert response.status_code == 404
+    body = strict_json(response.content)
+    assert body["data"] is None
+    assert body["header"]["error_code"] == "NOT_FOUND"
+    assert path in body["header"]["reason"]
+    [entry] = sandbox.control.requests(since=since)["requests"]
+    assert (entry["method"], entry["path"], entry["status"]) == ("POST", path, 404)
+    assert entry["error_code"] == "NOT_FOUND"
+
+
+# ---- text that is not Unicode and numbers that are not finite: refused before anything -----
+
+NOT_STORABLE = [
+    Case("stock-sku", "POST", ROW_PATHS["stock"], 400, "PRD_DLV_001", SHOP,
+         [{"sku": "\ud800", "new_stock": 1}]),
+    Case("price-sku", "POST", ROW_PATHS["price"], 400, "PRD_DLV_001", SHOP,
+         [{"sku": "A\udfff", "new_price": 1_000}]),
+    Case("stock-key", "POST", ROW_PATHS["stock"], 400, "PRD_DLV_001", SHOP,
+         [{"product_id": "{product}", "new_stock": 1, "\udc00": 1}]),
+    Case("edit-name", "PATCH", f"/v3/products/fs/{FS}/edit", 400, "PRD_DLV_001", SHOP,
+         {"products": [{"id": "{product}", "name": "A\ud800"}]}),
+    Case("create-name", "POST", f"/v3/products/fs/{FS}/create", 400, "PRD_DLV_001", SHOP,
+         {"products": [{"name": "Kopi \ud800", "price": 10_000, "stock": 1}]}),
+    Case("nack-reason", "POST", f"{ORDER}/nack", 400, "ORD_USC_009",
+         body={"reason_code": 1, "reason": "habis \ud800"}),
+    Case("ship-awb", "POST", f"{ORDER}/status", 400, "ORD_DLV_021",
+         body={"order_status": 500, "shipping_ref_num": "JNE\udc00"}),
+    Case("register-secret", "POST", f"/v1/fs/{FS}/register", 400, "bad input data",
+         body={"order_status_url": "http://127.0.0.1:9/h", "webhook_secret": "\ud800"},
+         legacy=True),
+    Case("stock-encoded-surrogate", "POST", ROW_PATHS["stock"], 400, "PRD_DLV_001", SHOP,
+         raw=b'[{"sku": "\xed\xa0\x80", "new_stock": 1}]'),
+    Case("stock-huge-number", "POST", ROW_PATHS["stock"], 400, "PRD_DLV_001", SHOP,
+         raw=b'[{"sku": "x", "new_stock": 1e400}]'),
+    Case("price-nan", "POST", ROW_PATHS["price"], 400, "PRD_DLV_001", SHOP,
+         raw=b'[{"product_id": 1, "new_price": NaN}]'),
+    Case("increment-infinity", "POST", ROW_PATHS["increment"], 400, "PRD_DLV_001", SHOP,
+         raw=b'[{"product_id": 1, "stock_value": -Infinity}]'),
+    Case("create-huge-price", "POST", f"/v3/products/fs/{FS}/create", 400, "PRD_DLV_001", SHOP,
+         raw=b'{"products": [{"name": "x", "price": -1e999, "stock": 1}]}'),
+    Case("nack-nan-code", "POST", f"{ORDER}/nack", 400, "ORD_USC_009",
+         raw=b'{"reason_code": NaN, "reason": "habis"}'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", NOT_STORABLE, ids=lambda case: case.id)
+def test_text_that_is_not_unicode_or_a_number_that_is_not_finite_is_refused(
+    api, sandbox, known, case
+):
+    before = (sandbox.control.products(), sandbox.control.orders())
+
+    response = case.send(api, known)
+
+    assert_documented_error(case, response)
+    assert (sandbox.control.products(), sandbox.control.orders()) == before
+
+
+def test_every_product_page_still_answers_after_a_name_that_is_not_unicode(api, sandbox, known):
+    edit = {"products": [{"id": known["product"], "name": "A\ud800"}]}
+    api.patch(f"/v3/products/fs/{FS}/edit", edit, **SHOP)
+
+    pages = [
+        api.get(f"/inventory/v1/fs/{FS}/product/info", page=page, per_page=50, **SHOP)
+        for page in (1, 2, 3)
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    listed = [p["basic"]["productID"] for page in pages for p in strict_json(page.content)["data"]]
+    truth = sandbox.control.products(shop_id=SHOP_ID)
+    assert len(listed) == sum(p["status"] != 0 for p in truth)
+    assert {p["product_id"]: p["name"] for p in truth}[known["product"]] != "A\ud800"
 
 
 # ---- bad rows and items fail one by one inside a 200, as Tokopedia reports them ------------
@@ -771,6 +942,16 @@ UPLOAD_FAILURES = [
     ("edit", {"id": "{product}", "stock": 1.5}),
     ("edit", {"id": "1", "name": "Teks"}),
     ("edit", {"name": "Tanpa Id"}),
+    ("edit", {"id": "{product}", "description": ["x"]}),
+    ("edit", {"id": "{product}", "description": "d" * 2_001}),
+    ("edit", {"id": "{product}", "condition": "BEKAS"}),
+    ("edit", {"id": "{product}", "status": 1}),
+    ("edit", {"id": "{parent}", "stock": 5}),
+    ("edit", {"id": "{product}", "name": "   "}),
+    ("create", {"name": "Kondisi Daftar", "price": 10_000, "stock": 1, "condition": ["x"]}),
+    ("create", {"name": "Status Objek", "price": 10_000, "stock": 1, "status": {"a": 1}}),
+    ("create", {"name": "Status Asing", "price": 10_000, "stock": 1, "status": "HABIS"}),
+    ("create", {"name": "Deskripsi Angka", "price": 10_000, "stock": 1, "description": 5}),
 ]
 
 

@@ -68,15 +68,36 @@ class TestScriptedFaults:
             None,
         ]
 
-    def test_a_throttle_fault_is_a_429_with_the_headers_and_retry_after(self, api, sandbox):
+    @pytest.mark.parametrize(
+        ("budget", "retry_after", "reset_after"),
+        [(50, "2", "1.200000"), (200, "1", "0.300000"), (6, "10", "10.000000")],
+    )
+    def test_a_throttle_fault_is_a_429_with_the_familys_real_limit(
+        self, api, sandbox, budget, retry_after, reset_after
+    ):
+        sandbox.control.configure(budgets={"shop": budget})
+        sandbox.control.script_faults("429", path_prefix=SHOP_INFO)
+
+        response = shop_info(api)
+        after = shop_info(api)
+
+        assert error_of(response) == (429, "ERR_TOO_MANY_REQUEST")
+        assert response.headers["X-Ratelimit-Limit"] == f"{budget} req/min (burst {budget})"
+        assert response.headers["Retry-After"] == retry_after
+        assert response.headers["X-Ratelimit-Remaining"] == "0"
+        assert response.headers["X-Ratelimit-Reset-After"] == reset_after
+        assert float(response.headers["X-Ratelimit-Full-Reset-After"]) >= float(reset_after)
+        assert after.headers["X-Ratelimit-Remaining"] == str(budget - 1)
+
+    def test_a_throttle_fault_on_a_family_without_a_budget_asks_for_a_second(self, api, sandbox):
+        sandbox.control.configure(budgets={"shop": None})
         sandbox.control.script_faults("429", path_prefix=SHOP_INFO)
 
         response = shop_info(api)
 
         assert error_of(response) == (429, "ERR_TOO_MANY_REQUEST")
         assert response.headers["Retry-After"] == "1"
-        assert response.headers["X-Ratelimit-Remaining"] == "0"
-        assert float(response.headers["X-Ratelimit-Full-Reset-After"]) > 0
+        assert "X-Ratelimit-Limit" not in response.headers
 
     def test_a_slow_fault_answers_correctly_after_the_delay(self, api, sandbox):
         slow_seconds = sandbox.control.settings()["slow_seconds"]

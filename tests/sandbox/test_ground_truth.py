@@ -10,6 +10,7 @@ import requests
 
 from tests.conftest import CLIENT_ID, FS_ID, OTHER_SHOP_ID, SHOP_ID, WAREHOUSES
 from tests.sandbox.conftest import RawApi
+from tokopedia_sync.sandbox.process import SandboxProcess
 
 SHOP_INFO = f"/v1/shop/fs/{FS_ID}/shop-info"
 SET_STOCK = f"/inventory/v1/fs/{FS_ID}/stock/update"
@@ -225,6 +226,12 @@ class TestSettings:
             ({"token_ttl": None}, ""),
             ({"budgets": ["orders"]}, "object"),
             ({"faults": ["5xx"]}, "object"),
+            ({"new_orders_per_minute": "inf"}, "new_orders_per_minute must be a number"),
+            ({"new_orders_per_minute": "6"}, "new_orders_per_minute must be a number"),
+            ({"advances_per_minute": -1}, "not negative"),
+            ({"slow_seconds": True}, "slow_seconds must be a number"),
+            ({"token_ttl": 1.5}, "whole number"),
+            ({"fault_seed": -1}, "not negative"),
         ],
     )
     def test_a_bad_patch_is_400_and_changes_nothing(self, sandbox, body, complaint):
@@ -234,6 +241,24 @@ class TestSettings:
 
         assert response.status_code == 400
         assert complaint in response.json()["error"]
+        assert sandbox.control.settings() == before
+
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            b'{"new_orders_per_minute": NaN}',
+            b'{"advances_per_minute": Infinity}',
+            b'{"new_orders_per_minute": 1e400}',
+            b'{"slow_seconds": -1e999}',
+        ],
+    )
+    def test_a_rate_that_is_not_finite_is_400_and_changes_nothing(self, sandbox, raw):
+        before = sandbox.control.settings()
+
+        response = control_call(sandbox, "PATCH", "settings", data=raw)
+
+        assert response.status_code == 400
+        assert "finite" in response.json()["error"]
         assert sandbox.control.settings() == before
 
     @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"[" * 100_000])
@@ -262,12 +287,61 @@ class TestTick:
 
     @pytest.mark.parametrize(
         "body",
-        [{"new_orders": "some"}, {"advances": [1]}, {"shop_id": "main"}, {"shop_id": 999_999}],
+        [
+            {"new_orders": "some"},
+            {"advances": [1]},
+            {"shop_id": "main"},
+            {"shop_id": 999_999},
+            {"new_orders": -1},
+            {"advances": 10**9},
+            {"new_orders": 2.5},
+        ],
     )
     def test_a_bad_tick_is_400(self, sandbox, body):
         assert control_call(sandbox, "POST", "tick", json=body).status_code == 400
+
+    @pytest.mark.parametrize(
+        ("method", "path", "status"),
+        [("GET", "nothing-here", 404), ("GET", "reset", 405), ("PUT", "settings", 405)],
+    )
+    def test_an_unknown_control_path_or_method_answers_in_the_controls_form_unlogged(
+        self, sandbox, method, path, status
+    ):
+        since = sandbox.control.last_seq()
+
+        response = control_call(sandbox, method, path)
+
+        assert response.status_code == status
+        assert f"/_sandbox/{path}" in response.json()["error"]
+        assert sandbox.control.requests(since=since)["requests"] == []
 
     def test_health_says_ok_with_the_order_count(self, sandbox):
         health = control_call(sandbox, "GET", "health").json()
 
         assert health == {"ok": True, "orders": len(sandbox.control.orders())}
+
+
+class TestBusinessOverTime:
+    """Without ticks: orders arrive and move on by themselves at the rates the sandbox is given."""
+
+    def test_orders_arrive_and_advance_at_the_rates_set_and_stop_when_set_to_zero(self):
+        options = ("--shop", "479573:Toko Ramai", "--orders", "40", "--products", "30")
+        rates = ("--history-days", "3", "--order-rate", "600", "--advance-rate", "1200")
+        with SandboxProcess(*options, *rates) as busy:
+            seeded = {o["order_id"]: o["history"] for o in busy.control.orders(detail=True)}
+            time.sleep(3.5)
+            moving = busy.control.orders(detail=True)
+            busy.control.configure(new_orders_per_minute=0, advances_per_minute=0)
+            stopped = {o["order_id"]: o["history"] for o in busy.control.orders(detail=True)}
+            time.sleep(2.5)
+            still = {o["order_id"]: o["history"] for o in busy.control.orders(detail=True)}
+
+        arrived = [o for o in moving if o["order_id"] not in seeded]
+        # Ten orders a second for three seconds and more; twenty status changes a second.
+        assert len(arrived) >= 25
+        assert all(o["history"][0][0] == 100 for o in arrived)
+        assert any(o["status"] not in (100, 220) for o in arrived)
+        now = {o["order_id"]: o["history"] for o in moving}
+        changed = [order_id for order_id, history in seeded.items() if now[order_id] != history]
+        assert len(changed) >= 5
+        assert still == stopped

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.conftest import FS_ID, SHOP_ID, WAREHOUSES
-from tests.sandbox.conftest import data_of, error_of
+from tests.sandbox.conftest import RawApi, data_of, error_of
 
 SHOP_INFO = f"/v1/shop/fs/{FS_ID}/shop-info"
 ORDER_LIST = "/v2/order/list"
@@ -51,6 +51,7 @@ class TestHeaders:
             ("shop", SHOP_INFO, {"shop_id": SHOP_ID}),
             ("orders", ORDER_LIST, order_list_params()),
             ("products", PRODUCT_INFO, {"shop_id": SHOP_ID, "page": 1, "per_page": 1}),
+            ("webhooks", WEBHOOKS, {}),
         ],
     )
     def test_a_metered_family_answers_with_all_four_headers(
@@ -85,6 +86,47 @@ class TestHeaders:
         assert refused.status_code == 400
         assert refused.headers["X-Ratelimit-Remaining"] == "2"
         assert accepted.headers["X-Ratelimit-Remaining"] == "1"
+
+    @pytest.mark.parametrize(
+        ("family", "method", "path"),
+        [
+            ("shop", "GET", SHOP_INFO),
+            ("webhooks", "POST", f"{WEBHOOKS}/register"),
+            ("inventory", "POST", SET_STOCK),
+        ],
+    )
+    def test_a_401_carries_the_headers_of_the_familys_budget(self, sandbox, family, method, path):
+        budget = sandbox.control.settings()["budgets_per_minute"][family]
+        stranger = RawApi(sandbox.base_url)
+
+        response = stranger.request(method, path, params={"shop_id": SHOP_ID}, json=[])
+
+        body = response.json()
+        code = body["header"]["error_code"] if "header" in body else body["error_message"][0]
+        assert (response.status_code, code) == (401, "UNAUTHORIZED")
+        assert response.headers["X-Ratelimit-Limit"] == f"{budget} req/min (burst {budget})"
+        assert all(name in response.headers for name in RATE_HEADERS)
+
+    def test_requests_without_a_token_share_a_budget_and_are_throttled(self, api, sandbox):
+        sandbox.control.configure(budgets={"shop": 2})
+        stranger = RawApi(sandbox.base_url)
+
+        statuses = [stranger.get(SHOP_INFO, shop_id=SHOP_ID).status_code for _ in range(3)]
+        mine = api.get(SHOP_INFO, shop_id=SHOP_ID)
+
+        assert statuses == [401, 401, 429]
+        assert (mine.status_code, mine.headers["X-Ratelimit-Remaining"]) == (200, "1")
+
+    def test_an_injected_server_error_carries_the_headers(self, api, sandbox):
+        sandbox.control.script_faults(*["5xx"] * 6, path_prefix=SHOP_INFO)
+
+        responses = [api.get(SHOP_INFO, shop_id=SHOP_ID) for _ in range(6)]
+
+        assert {r.status_code for r in responses} == {500, 502}
+        for response in responses:
+            assert response.headers["X-Ratelimit-Limit"] == "50 req/min (burst 50)"
+            assert int(response.headers["X-Ratelimit-Remaining"]) == 50
+            assert all(name in response.headers for name in RATE_HEADERS)
 
 
 class TestThrottling:
@@ -229,14 +271,17 @@ class TestBudgetsOff:
 
         assert api.get(SHOP_INFO, shop_id=SHOP_ID).status_code == 429
 
-    def test_webhook_management_is_never_limited(self, api, sandbox):
-        sandbox.control.configure(budgets={"shop": 1, "orders": 1, "products": 1, "inventory": 1})
+    def test_webhook_management_has_a_budget_of_its_own(self, api, sandbox):
+        sandbox.control.configure(budgets={"shop": 1, "webhooks": 3})
+        api.get(SHOP_INFO, shop_id=SHOP_ID)
         since = sandbox.control.last_seq()
 
-        responses = [api.get(WEBHOOKS) for _ in range(5)]
+        responses = [api.get(WEBHOOKS) for _ in range(4)]
 
-        assert [r.status_code for r in responses] == [200] * 5
-        assert not any(name in r.headers for r in responses for name in RATE_HEADERS)
+        assert [r.status_code for r in responses] == [200, 200, 200, 429]
+        assert [r.headers["X-Ratelimit-Remaining"] for r in responses] == ["2", "1", "0", "0"]
+        assert responses[-1].json()["status"] == "429 Too Many Requests"
         entries = sandbox.control.requests(since=since, path_prefix=WEBHOOKS)["requests"]
-        assert len(entries) == 5
-        assert {(e["family"], e["throttled"], e["status"]) for e in entries} == {(None, 0, 200)}
+        assert [(e["family"], e["status"]) for e in entries] == [("webhooks", 200)] * 3 + [
+            ("webhooks", 429)
+        ]

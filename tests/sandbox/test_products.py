@@ -122,6 +122,61 @@ class TestProductInfoByShop:
         assert [p["basic"]["name"] for p in a_to_z] == sorted(p["basic"]["name"] for p in a_to_z)
 
 
+SORT_KEYS = {
+    2: ("updated", True),
+    5: ("price", True),
+    6: ("price", False),
+    7: ("name", False),
+    8: ("name", True),
+    9: ("stock", False),
+    10: ("stock", True),
+}
+"""API sort number: (ground-truth key, descending). Ties keep the shop's order (by product id)."""
+
+
+def sorted_listing(api, sort: int) -> list[int]:
+    pages = every_page(api, INFO, 50, shop_id=SHOP_ID, sort=sort)
+    return [p["basic"]["productID"] for page in pages for p in page]
+
+
+def sorted_truth(sandbox, sort: int) -> list[int]:
+    key, descending = SORT_KEYS[sort]
+    live = sorted(
+        (p for p in sandbox.control.products(shop_id=SHOP_ID) if p["status"] != DELETED_STATUS),
+        key=lambda p: p["product_id"],
+    )
+    return [p["product_id"] for p in sorted(live, key=lambda p: p[key], reverse=descending)]
+
+
+class TestSortedListings:
+    def test_every_sort_follows_each_kind_of_change(self, api, sandbox):
+        for sort in SORT_KEYS:
+            assert sorted_listing(api, sort) == sorted_truth(sandbox, sort)
+        priced, stocked, renamed, deleted, deactivated = (
+            p["product_id"] for p in plain_products(sandbox)[:5]
+        )
+
+        data_of(
+            api.post(SET_PRICE, [{"product_id": priced, "new_price": 99_000_000}], shop_id=SHOP_ID)
+        )
+        data_of(
+            api.post(SET_STOCK, [{"product_id": stocked, "new_stock": 999_999}], shop_id=SHOP_ID)
+        )
+        edit = {"products": [{"id": renamed, "name": "AAA Paling Depan"}]}
+        data_of(api.patch(EDIT, edit, shop_id=SHOP_ID))
+        data_of(api.post(DELETE, {"product_id": [deleted]}, shop_id=SHOP_ID))
+        data_of(api.post(INACTIVE, {"product_id": [deactivated]}, shop_id=SHOP_ID))
+        [created] = create_products(api, sandbox, {"name": "Zzzz", "price": 100, "stock": 0})
+
+        for sort in SORT_KEYS:
+            assert sorted_listing(api, sort) == sorted_truth(sandbox, sort), sort
+        assert sorted_listing(api, 5)[0] == priced
+        assert sorted_listing(api, 10)[0] == stocked
+        assert sorted_listing(api, 7)[0] == renamed
+        assert sorted_listing(api, 8)[0] == created
+        assert deleted not in sorted_listing(api, 2)
+
+
 class TestProductInfoLookup:
     def test_by_one_product_id_shows_the_truths_values(self, api, sandbox):
         product = plain_products(sandbox)[0]

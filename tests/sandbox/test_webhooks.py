@@ -20,7 +20,21 @@ WEBHOOKS = f"/v1/fs/{FS_ID}"
 REGISTER = f"/v1/fs/{FS_ID}/register"
 TRIGGER = f"/v1/fs/{FS_ID}/trigger"
 SET_STOCK = f"/inventory/v1/fs/{FS_ID}/stock/update"
+INCREMENT = f"/inventory/v2/fs/{FS_ID}/stock/increment"
+DECREMENT = f"/inventory/v2/fs/{FS_ID}/stock/decrement"
+SET_PRICE = f"/inventory/v1/fs/{FS_ID}/price/update"
+CREATE = f"/v3/products/fs/{FS_ID}/create"
+EDIT = f"/v3/products/fs/{FS_ID}/edit"
 SECRET = "rahasia-webhook-uji"
+UNUSABLE_URLS = [
+    "http://[::1",
+    "http:///no-host",
+    "http://xn--/hook",
+    "http://exa mple.com/hook",
+    "http://127.0.0.1:0/hook",
+    "http://127.0.0.1:99999/hook",
+    "https://bad\x00host/hook",
+]
 
 
 def payload_path(order_id: int | str) -> str:
@@ -95,6 +109,24 @@ def assert_signed(delivery: Delivery, secret: str = SECRET) -> None:
     assert delivery.headers["Authorization-Hmac"] == expected
 
 
+def plain_product(sandbox, status: int = 1) -> dict:
+    """A product of the shop in `status` with no variants."""
+    return next(
+        p
+        for p in sandbox.control.products(shop_id=SHOP_ID)
+        if p["status"] == status and not p["children"] and p["parent_id"] is None
+    )
+
+
+def one_change(receiver: Receiver) -> dict:
+    """The only product change announced, checked for its signature."""
+    [delivery] = receiver.at("/products/changes")
+    assert_signed(delivery)
+    assert delivery.payload["fs_id"] == FS_ID
+    [change] = delivery.payload["product_changes_data"]
+    return change
+
+
 class TestRegistration:
     def test_nothing_is_registered_at_first(self, api):
         response = api.get(WEBHOOKS)
@@ -139,8 +171,18 @@ class TestRegistration:
             {"webhook_secret": ["not", "text"]},
             ["https://example.com"],
             "https://example.com",
+            *({"order_status_url": url} for url in UNUSABLE_URLS),
         ],
-        ids=["ftp", "number", "unknown-key", "other-fs", "secret-list", "array", "string"],
+        ids=[
+            "ftp",
+            "number",
+            "unknown-key",
+            "other-fs",
+            "secret-list",
+            "array",
+            "string",
+            *UNUSABLE_URLS,
+        ],
     )
     def test_bad_input_is_a_400_in_the_legacy_envelope(self, api, body):
         response = api.post(REGISTER, body)
@@ -158,6 +200,31 @@ class TestRegistration:
 
         assert response.status_code == 400
         assert response.json()["status"] == "400 Bad Request"
+
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            b'{"order_status_url": "http://127.0.0.1:9/h", "webhook_secret": "\\ud800"}',
+            b'{"order_status_url": "http://127.0.0.1:9/h", "webhook_secret": "\xed\xa0\x80"}',
+            b'{"order_status_url": "http://127.0.0.1:9/h\\udfff"}',
+        ],
+        ids=["escaped-secret", "encoded-secret", "escaped-url"],
+    )
+    def test_text_that_is_not_unicode_is_refused_and_later_deliveries_are_signed(
+        self, api, sandbox, receiver, raw
+    ):
+        register(api, receiver)
+
+        response = api.request("POST", REGISTER, data=raw)
+        sandbox.control.tick(advances=1, shop_id=SHOP_ID)
+        [record] = sandbox.control.wait_deliveries()
+
+        assert response.status_code == 400
+        assert response.json()["error_message"][0] == "bad input data"
+        assert "Unicode" in response.json()["error_message"][1]
+        assert api.get(WEBHOOKS).json()["data"]["webhook_secret"] == SECRET
+        assert record["status"] == 200
+        assert_signed(receiver.at("/orders/status")[0])
 
     def test_a_refused_registration_keeps_the_previous_one(self, api, receiver):
         register(api, receiver)
@@ -275,6 +342,165 @@ class TestSignedDeliveries:
 
         assert (delivery["status"], delivery["attempts"]) == (500, 3)
         assert len(receiver.at("/orders/status")) == 3
+
+
+class TestEveryKindOfEvent:
+    """Each change a seller makes through the API is announced, signed with the secret."""
+
+    def test_a_price_update_is_announced(self, api, sandbox, receiver):
+        product = plain_product(sandbox)
+        register(api, receiver)
+
+        rows = [{"product_id": product["product_id"], "new_price": 12_300}]
+        data_of(api.post(SET_PRICE, rows, shop_id=SHOP_ID))
+        sandbox.control.wait_deliveries()
+
+        change = one_change(receiver)
+        assert (change["action"], change["product_id"]) == ("price_changes", product["product_id"])
+        assert (change["value"], change["previous_value"]) == ("12300", str(product["price"]))
+
+    @pytest.mark.parametrize(
+        ("path", "action", "delta"),
+        [(INCREMENT, "stock_increment", 5), (DECREMENT, "stock_decrement", -1)],
+        ids=["increment", "decrement"],
+    )
+    def test_a_stock_step_is_announced(self, api, sandbox, receiver, path, action, delta):
+        product = next(
+            p
+            for p in sandbox.control.products(shop_id=SHOP_ID)
+            if p["stock_by_warehouse"][str(WAREHOUSES[0])] > 0 and not p["children"]
+        )
+        before = product["stock_by_warehouse"][str(WAREHOUSES[0])]
+        register(api, receiver)
+
+        rows = [{"product_id": product["product_id"], "stock_value": abs(delta)}]
+        data_of(api.post(path, rows, shop_id=SHOP_ID))
+        sandbox.control.wait_deliveries()
+
+        change = one_change(receiver)
+        assert (change["action"], change["product_id"]) == (action, product["product_id"])
+        assert (change["value"], change["previous_value"]) == (str(before + delta), str(before))
+
+    @pytest.mark.parametrize(
+        ("action", "from_status", "to_status"),
+        [("inactive", 1, 3), ("active", 3, 1), ("delete", 1, 0)],
+    )
+    def test_a_status_change_is_announced(
+        self, api, sandbox, receiver, action, from_status, to_status
+    ):
+        product = plain_product(sandbox, status=from_status)
+        path = f"/v3/products/fs/{FS_ID}/delete" if action == "delete" else None
+        register(api, receiver)
+
+        body = {"product_id": [product["product_id"]]}
+        data_of(api.post(path or f"/v1/products/fs/{FS_ID}/{action}", body, shop_id=SHOP_ID))
+        sandbox.control.wait_deliveries()
+
+        change = one_change(receiver)
+        assert (change["action"], change["product_id"]) == ("status_changes", product["product_id"])
+        assert (change["value"], change["previous_value"]) == (str(to_status), str(from_status))
+
+    def test_an_edit_of_price_stock_and_status_is_announced(self, api, sandbox, receiver):
+        product = plain_product(sandbox)
+        stock = product["stock_by_warehouse"][str(WAREHOUSES[0])]
+        register(api, receiver)
+
+        edit = {"id": product["product_id"], "price": 45_600, "stock": 7, "status": "EMPTY"}
+        upload_id = data_of(api.patch(EDIT, {"products": [edit]}, shop_id=SHOP_ID))["upload_id"]
+        sandbox.control.wait_deliveries()
+
+        [delivery] = receiver.at("/products/changes")
+        assert_signed(delivery)
+        changes = {c["action"]: c for c in delivery.payload["product_changes_data"]}
+        assert {a: (c["value"], c["previous_value"]) for a, c in changes.items()} == {
+            "price_changes": ("45600", str(product["price"])),
+            "stock_overwrite": ("7", str(stock)),
+            "status_changes": ("3", "1"),
+        }
+        assert {c["product_id"] for c in changes.values()} == {product["product_id"]}
+        status = data_of(api.get(f"/v2/products/fs/{FS_ID}/status/{upload_id}", shop_id=SHOP_ID))
+        assert status["upload_data"][0]["success_rows"] == 1
+
+    def test_an_edit_that_fails_announces_nothing(self, api, sandbox, receiver):
+        product = plain_product(sandbox)
+        register(api, receiver)
+
+        edit = {"id": product["product_id"], "price": 45_600, "name": ""}
+        data_of(api.patch(EDIT, {"products": [edit]}, shop_id=SHOP_ID))
+
+        assert sandbox.control.wait_deliveries() == []
+        assert receiver.received == []
+
+    def test_a_created_product_is_announced(self, api, sandbox, receiver):
+        register(api, receiver, product_creation_url=receiver.url("/products/created"))
+
+        item = {"name": "Kopi Baru Diumumkan", "price": 25_000, "stock": 4}
+        created = data_of(api.post(CREATE, {"products": [item]}, shop_id=SHOP_ID))
+        sandbox.control.wait_deliveries()
+
+        [delivery] = receiver.at("/products/created")
+        assert_signed(delivery)
+        assert delivery.payload["upload_id"] == created["upload_id"]
+        assert delivery.payload["shop_id"] == SHOP_ID
+        [row] = delivery.payload["success_rows_data"]
+        truth = {p["product_id"]: p for p in sandbox.control.products(shop_id=SHOP_ID)}
+        assert truth[row["product_id"]]["name"] == item["name"]
+
+    def test_a_rejected_order_is_announced_as_a_status_change_and_a_cancellation(
+        self, api, sandbox, receiver
+    ):
+        order = next(o for o in sandbox.control.orders(shop_id=SHOP_ID) if o["status"] == 220)
+        register(api, receiver, order_cancellation_url=receiver.url("/orders/cancelled"))
+
+        reject = {"reason_code": 1, "reason": "stok habis"}
+        data_of(api.post(f"/v1/order/{order['order_id']}/fs/{FS_ID}/nack", reject))
+        sandbox.control.wait_deliveries()
+
+        [status] = receiver.at("/orders/status")
+        [cancelled] = receiver.at("/orders/cancelled")
+        assert_signed(status)
+        assert_signed(cancelled)
+        assert (status.payload["order_id"], status.payload["order_status"]) == (
+            order["order_id"],
+            10,
+        )
+        assert cancelled.payload == {
+            "fs_id": FS_ID,
+            "order_id": order["order_id"],
+            "shop_id": SHOP_ID,
+        }
+
+
+class TestUnusableUrls:
+    @pytest.mark.parametrize("url", UNUSABLE_URLS)
+    def test_trigger_refuses_a_url_the_sender_cannot_use(self, api, sandbox, url):
+        order = next(o for o in sandbox.control.orders() if o["paid"])
+
+        response = api.post(
+            TRIGGER, {"order_id": order["order_id"], "type": "order_status", "url": url}
+        )
+
+        assert error_of(response) == (400, "ORD_DLV_001")
+        assert "url" in response.json()["header"]["reason"]
+
+    def test_deliveries_go_on_after_an_unusable_url_was_offered(self, api, sandbox, receiver):
+        order = next(o for o in sandbox.control.orders() if o["paid"])
+        api.post(
+            TRIGGER, {"order_id": order["order_id"], "type": "order_status", "url": "http://[::1"}
+        )
+        register(api, receiver)
+
+        sandbox.control.tick(advances=1, shop_id=SHOP_ID)
+        before_reset = sandbox.control.wait_deliveries()
+        sandbox.control.reset()
+        api.login()
+        register(api, receiver)
+        sandbox.control.tick(advances=1, shop_id=SHOP_ID)
+        after_reset = sandbox.control.wait_deliveries()
+
+        assert [d["status"] for d in before_reset] == [200]
+        assert [d["status"] for d in after_reset] == [200]
+        assert len(receiver.at("/orders/status")) == 2
 
 
 class TestTriggerAndPayload:

@@ -42,7 +42,8 @@ def is_signed_by(secret: str, body: bytes, header: str | None) -> bool:
 
 
 class WebhooksApi:
-    """Webhook management is not rate limited."""
+    """Webhook registration, replay and payloads. No budget is kept for them (they are rare);
+    a 429 from Tokopedia is still waited out like any other."""
 
     def __init__(self, transport: Transport, fs_id: int, webhook_secret: str) -> None:
         self._transport = transport

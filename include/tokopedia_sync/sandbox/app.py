@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -20,12 +21,20 @@ from tokopedia_sync.sandbox import (
     routes_webhooks,
 )
 from tokopedia_sync.sandbox.faults import FaultInjector
-from tokopedia_sync.sandbox.gateway import Call, RequestLog, api, starlette_route
+from tokopedia_sync.sandbox.gateway import (
+    Call,
+    RequestLog,
+    api,
+    starlette_route,
+    unmatched_handler,
+)
 from tokopedia_sync.sandbox.limits import RateLimiter
 from tokopedia_sync.sandbox.settings import SandboxSettings
 from tokopedia_sync.sandbox.state import Event, SandboxState
 from tokopedia_sync.sandbox.tokens import TokenIssuer
 from tokopedia_sync.sandbox.webhooks import WebhookRegistry, WebhookSender
+
+log = logging.getLogger(__name__)
 
 
 class Sandbox:
@@ -80,12 +89,18 @@ class Sandbox:
         self._replays[(shop_id, action, request_id)] = answer
 
     async def simulate(self) -> None:
-        """Let orders arrive and move on in real time, at the configured rates."""
+        """Let orders arrive and move on in real time, at the configured rates.
+
+        A failure in one step is logged and the next step runs: business must keep happening.
+        """
         last = time.monotonic()
         while True:
             await asyncio.sleep(1.0)
             now = time.monotonic()
-            self.state.run_for(now - last)
+            try:
+                self.state.run_for(now - last)
+            except Exception:
+                log.exception("simulated business failed for one step; it goes on")
             last = now
 
 
@@ -146,6 +161,9 @@ def create_app(sandbox: Sandbox, *, simulate: bool = True) -> Starlette:
 
     routes: list[Route] = [starlette_route(route, sandbox) for route in API_ROUTES]
     routes += routes_control.routes(sandbox)
-    app = Starlette(routes=routes, lifespan=lifespan)
+    unmatched = unmatched_handler(sandbox)
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: unmatched, 405: unmatched}
+    )
     app.state.sandbox = sandbox
     return app

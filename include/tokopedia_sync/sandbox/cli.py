@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import socket
 import sys
 import time
@@ -42,11 +43,42 @@ def _shop(text: str) -> ShopSpec:
     shop_id, _, rest = text.partition(":")
     name, _, warehouses = rest.partition(":")
     try:
-        return ShopSpec(int(shop_id), name or f"Toko {shop_id}", int(warehouses or 1))
+        spec = ShopSpec(int(shop_id), name or f"Toko {shop_id}", int(warehouses or 1))
     except ValueError:
+        spec = None
+    if spec is None or spec.shop_id < 1 or spec.warehouses < 1:
         raise argparse.ArgumentTypeError(
-            f"bad shop {text!r}: write ID[:NAME[:WAREHOUSES]], e.g. 479573:Toko Sandbox:2"
-        ) from None
+            f"bad shop {text!r}: write ID[:NAME[:WAREHOUSES]] with a positive ID and at least "
+            "one warehouse, e.g. 479573:Toko Sandbox:2"
+        )
+    return spec
+
+
+def _whole(low: int, high: int | None = None):
+    """An argparse type: a whole number from `low` (to `high`)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            bounds = f"of at least {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number {bounds}")
+        return value
+
+    return parse
+
+
+def _rate(text: str) -> float:
+    """An argparse type: a finite number, not negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number of at least 0")
+    return value
 
 
 def _faults(text: str) -> FaultRates:
@@ -73,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--host", default=DEFAULTS.host, help="address to listen on (default %(default)s)")
     add(
         "--port",
-        type=int,
+        type=_whole(0, 65_535),
         default=DEFAULTS.port,
         help="port; 0 picks a free one (default %(default)s)",
     )
@@ -83,7 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULTS.client_secret,
         help="accepted client_secret (default %(default)s)",
     )
-    add("--fs-id", type=int, default=DEFAULTS.fs_id, help="the app's fs_id (default %(default)s)")
+    add(
+        "--fs-id",
+        type=_whole(1),
+        default=DEFAULTS.fs_id,
+        help="the app's fs_id (default %(default)s)",
+    )
     add(
         "--shop",
         dest="shops",
@@ -95,19 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--orders",
-        type=int,
+        type=_whole(0),
         default=DEFAULTS.orders_per_shop,
         help="orders seeded per shop (default %(default)s)",
     )
     add(
         "--products",
-        type=int,
+        type=_whole(0),
         default=DEFAULTS.products_per_shop,
         help="products per shop (default %(default)s)",
     )
     add(
         "--history-days",
-        type=int,
+        type=_whole(1),
         default=DEFAULTS.history_days,
         help="seeded orders span this many days back (default %(default)s)",
     )
@@ -119,19 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--token-ttl",
-        type=int,
+        type=_whole(1),
         default=DEFAULTS.token_ttl,
         help="access token lifetime in seconds (default %(default)s)",
     )
     add(
         "--order-rate",
-        type=float,
+        type=_rate,
         default=DEFAULTS.new_orders_per_minute,
         help="new orders per minute per shop (default %(default)s)",
     )
     add(
         "--advance-rate",
-        type=float,
+        type=_rate,
         default=DEFAULTS.advances_per_minute,
         help="status changes per minute per shop (default %(default)s)",
     )
@@ -140,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_budgets,
         default=dict(DEFAULTS.budgets),
         help="per-minute budgets, e.g. orders=400,shop=off, or off for none "
-        "(default products=100,orders=200,inventory=150,shop=50)",
+        "(default products=100,orders=200,inventory=150,shop=50,webhooks=100)",
     )
     add(
         "--faults",
@@ -157,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--slow-seconds",
-        type=float,
+        type=_rate,
         default=DEFAULTS.slow_seconds,
         help="delay of a 'slow' fault (default %(default)s)",
     )
@@ -170,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--request-log-size",
-        type=int,
+        type=_whole(1),
         default=DEFAULTS.request_log_size,
         help="requests kept in the log (default %(default)s)",
     )
@@ -185,7 +222,12 @@ class _QuietDrops(logging.Filter):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    shop_ids = [shop.shop_id for shop in args.shops or ()]
+    repeated = sorted({shop_id for shop_id in shop_ids if shop_ids.count(shop_id) > 1})
+    if repeated:
+        parser.error(f"--shop {repeated[0]} is given twice; give each shop its own ID")
     listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -226,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(json.dumps(settings.describe(), indent=2), flush=True)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     # Uvicorn closes idle connections after 5 s; a pooled client that sends at that moment has
     # its request reset. Keep them open as long as common HTTP servers do.

@@ -6,6 +6,7 @@ import json
 import random
 from collections import deque
 
+from tokopedia_sync.sandbox import jsonio
 from tokopedia_sync.sandbox.settings import FAULT_KINDS, FaultRates
 
 BAD_RECORD = "bad_record"
@@ -114,7 +115,7 @@ def _rewritten(body: bytes, rewrite) -> bytes | None:
         return None
     if rewrite(document) is False:
         return None
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return jsonio.dumps(document)
 
 
 def reshape_data(body: bytes) -> bytes | None:

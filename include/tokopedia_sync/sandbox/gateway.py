@@ -4,7 +4,7 @@ auth, fs_id checks, rate budgets, the response envelope, and the request log."""
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from tokopedia_sync.sandbox import jsonio
 from tokopedia_sync.sandbox.errors import (
     MSG_MALFORMED,
     MSG_SERVER,
@@ -31,16 +33,20 @@ from tokopedia_sync.sandbox.faults import (
     reshape_data,
 )
 from tokopedia_sync.sandbox.limits import SlidingWindow
+from tokopedia_sync.sandbox.tokens import Token
 
 if TYPE_CHECKING:
     from tokopedia_sync.sandbox.app import Sandbox
     from tokopedia_sync.sandbox.model import Shop
 
+log = logging.getLogger(__name__)
+
 JSON = "application/json"
-
-
-def dumps(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+CONTROL_PREFIX = "/_sandbox/"
+# The sandbox's own error codes, for answers Tokopedia documents none for: a request the
+# sandbox's own bug failed, a path no endpoint has, and a method the endpoint does not take.
+INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
+_UNMATCHED = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def envelope(
@@ -51,14 +57,14 @@ def envelope(
         header["messages"] = MSG_SUCCESS
     else:
         header.update(messages=error.messages, reason=error.reason, error_code=error.error_code)
-    return Response(dumps({"header": header, "data": data}), status, media_type=JSON)
+    return Response(jsonio.dumps({"header": header, "data": data}), status, media_type=JSON)
 
 
 def legacy(data: object, status: int = 200, errors: list[str] | None = None) -> Response:
     """The older `{data, status, error_message}` envelope of webhook management."""
     label = f"{status} {HTTPStatus(status).phrase}".replace("OK", "Ok")
     body = {"data": data, "status": label, "error_message": errors or []}
-    return Response(dumps(body), status, media_type=JSON)
+    return Response(jsonio.dumps(body), status, media_type=JSON)
 
 
 class RequestLog:
@@ -92,6 +98,7 @@ class Call:
     request: Request
     body: bytes
     family: str | None
+    token: Token | None = None
     client_id: str = ""
     window: SlidingWindow | None = None
     units: int = 0
@@ -138,8 +145,10 @@ class Call:
         if not self.body.strip():
             raise bad_request(error_code, "the request body is empty; send JSON")
         try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return jsonio.loads(self.body)
+        except jsonio.UnusableJson as exc:
+            raise bad_request(error_code, f"the request body cannot be taken: {exc}") from None
+        except ValueError as exc:
             raise bad_request(error_code, f"the request body is not valid JSON: {exc}") from None
         except RecursionError:
             # The JSON parser recurses per nesting level; a hostile body is a bad request.
@@ -220,11 +229,21 @@ class DroppedConnection(Response):
         )
 
 
-def starlette_route(route: ApiRoute, sandbox: Sandbox) -> Route:
-    async def endpoint(request: Request) -> Response:
-        return await through_gateway(sandbox, route, request)
+class _Endpoint:
+    """The ASGI app of one API route. It takes every method, so that a wrong one is answered
+    by the gateway, in the route's envelope, and logged like any other request."""
 
-    return Route(route.path, endpoint, methods=list(route.methods))
+    def __init__(self, route: ApiRoute, sandbox: Sandbox) -> None:
+        self.route = route
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await through_gateway(self.sandbox, self.route, Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def starlette_route(route: ApiRoute, sandbox: Sandbox) -> Route:
+    return Route(route.path, _Endpoint(route, sandbox))
 
 
 async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -> Response:
@@ -232,74 +251,112 @@ async def through_gateway(sandbox: Sandbox, route: ApiRoute, request: Request) -
     started = time.perf_counter()
     body = await request.body()
     call = Call(sandbox, request, body, route.family)
-    fault = sandbox.faults.draw(request.url.path)
+    _identify(call, route)
+    fault: str | None = None
+    try:
+        if request.method not in _allowed(route):
+            response = _wrong_method(call, route, started)
+        else:
+            fault = sandbox.faults.draw(request.url.path)
+            response, fault = await _faulty_or_answered(call, route, fault, started)
+    except Exception:
+        log.exception("the sandbox failed on %s %s", request.method, request.url.path)
+        call.notes["error_code"] = INTERNAL_ERROR
+        error = ApiError(500, INTERNAL_ERROR, "the sandbox failed here; see its log", MSG_SERVER)
+        response = _error_response(route, error, started)
+    if call.window is not None and fault != "drop" and "X-Ratelimit-Limit" not in response.headers:
+        response.headers.update(call.window.headers(sandbox.clock()))
+    _log(sandbox, request, call, 200 if fault == "drop" else response.status_code, fault)
+    return response
+
+
+def _identify(call: Call, route: ApiRoute) -> None:
+    """Find who is calling and the budget window they spend from, spending nothing yet.
+
+    Requests without a valid token share one anonymous window per family, so that they are
+    throttled and answered with rate headers as a gateway in front of the auth check would.
+    """
+    if route.public:
+        return
+    sandbox = call.sandbox
+    authorization = call.request.headers.get("authorization")
+    call.token = sandbox.tokens.check_bearer(authorization, sandbox.clock())
+    call.client_id = call.token.client_id if call.token is not None else ""
+    call.window = sandbox.limiter.window(call.client_id, route.family)
+
+
+def _allowed(route: ApiRoute) -> tuple[str, ...]:
+    return (*route.methods, "HEAD") if "GET" in route.methods else route.methods
+
+
+async def _faulty_or_answered(
+    call: Call, route: ApiRoute, fault: str | None, started: float
+) -> tuple[Response, str | None]:
+    """The answer to a request, or the fault drawn for it, with the fault that showed."""
+    sandbox, path = call.sandbox, call.request.url.path
     if fault == "slow":
         await asyncio.sleep(sandbox.settings.slow_seconds)
     if fault == "drop":
-        response: Response = DroppedConnection()
-    elif fault == "5xx":
-        response = _server_fault(call, started)
-    elif fault == "429":
-        response = _throttled(call, started, None)
-    elif fault == "forbidden":
-        response = _forbidden(call, started)
-    else:
-        if fault == "revoke":
-            token = sandbox.tokens.check_bearer(
-                request.headers.get("authorization"), sandbox.clock()
-            )
-            if token is not None:
-                sandbox.tokens.revoke(token.value)
-        response = await _answer(sandbox, route, call, started)
-        if fault == "malformed":
-            response = _with_body(response, response.body[: max(1, len(response.body) // 2)])
-        elif fault == "wrong_shape":
-            response = _with_body(response, reshape_data(response.body) or response.body)
-        elif fault == SHORT_ANSWER:
-            shortened = leave_out_first_success(response.body)
-            if shortened is None:
-                fault = None
-            else:
-                response = _with_body(response, shortened)
-        elif (
-            garbled := sandbox.faults.garble(request.url.path, response.body, fault == BAD_RECORD)
-        ) is not None:
-            response, fault = _with_body(response, garbled), BAD_RECORD
+        return DroppedConnection(), fault
+    if fault == "5xx":
+        return _server_fault(call, route, started), fault
+    if fault == "429":
+        return _injected_throttle(call, route, started), fault
+    if fault == "forbidden":
+        return _forbidden(call, route, started), fault
+    if fault == "revoke" and call.token is not None:
+        sandbox.tokens.revoke(call.token.value)
+        call.token = None
+    response = await _answer(sandbox, route, call, started)
+    if fault == "malformed":
+        return _with_body(response, response.body[: max(1, len(response.body) // 2)]), fault
+    if fault == "wrong_shape":
+        return _with_body(response, reshape_data(response.body) or response.body), fault
+    if fault == SHORT_ANSWER:
+        shortened = leave_out_first_success(response.body)
+        if shortened is None:
+            return response, None
+        return _with_body(response, shortened), fault
+    garbled = sandbox.faults.garble(path, response.body, fault == BAD_RECORD)
+    if garbled is not None:
+        return _with_body(response, garbled), BAD_RECORD
+    return response, fault
+
+
+def _log(
+    sandbox: Sandbox, request: Request, call: Call | None, status: int, fault: str | None
+) -> None:
     sandbox.request_log.add(
         {
             "time": sandbox.clock(),
             "method": request.method,
             "path": request.url.path,
             "query": request.url.query,
-            "family": route.family,
-            "client_id": call.client_id,
-            "shop_id": call.shop_id,
-            "status": 200 if fault == "drop" else response.status_code,
-            "units": call.units,
-            "throttled": call.throttled,
+            "family": call.family if call else None,
+            "client_id": call.client_id if call else "",
+            "shop_id": call.shop_id if call else None,
+            "status": status,
+            "units": call.units if call else 0,
+            "throttled": call.throttled if call else 0,
             "fault": fault,
-            "error_code": call.notes.get("error_code"),
+            "error_code": call.notes.get("error_code") if call else _UNMATCHED.get(status),
         }
     )
-    return response
 
 
 async def _answer(sandbox: Sandbox, route: ApiRoute, call: Call, started: float) -> Response:
     if route.public:
         return route.handler(call)
-    token = sandbox.tokens.check_bearer(call.request.headers.get("authorization"), sandbox.clock())
-    if token is None:
+    if (call.token is None or not route.bulk) and call.spend(1) == 0:
+        call.notes["error_code"] = "ERR_TOO_MANY_REQUEST"
+        return _throttled(call, route, started)
+    if call.token is None:
         call.notes["error_code"] = "UNAUTHORIZED"
         # Tokopedia's 401 body is not documented; the sandbox uses the usual envelope.
         error = ApiError(
             401, "UNAUTHORIZED", "access token is missing, invalid or expired", "Unauthorized"
         )
-        return envelope(None, started, 401, error)
-    call.client_id = token.client_id
-    call.window = sandbox.limiter.window(token.client_id, route.family)
-    if not route.bulk and call.spend(1) == 0:
-        call.notes["error_code"] = "ERR_TOO_MANY_REQUEST"
-        return _throttled(call, started, call.window)
+        return _error_response(route, error, started)
     try:
         _check_fs_id(call, sandbox.settings.fs_id)
         result = route.handler(call)
@@ -309,19 +366,31 @@ async def _answer(sandbox: Sandbox, route: ApiRoute, call: Call, started: float)
         if route.bulk and call.units == 0 and call.throttled == 0:
             call.spend(1)
         call.notes["error_code"] = error.error_code
-        if route.legacy:
-            response = legacy(None, error.status, [error.error_code, error.reason])
-        else:
-            response = envelope(None, started, error.status, error)
-    else:
-        if isinstance(result, Response):
-            response = result
-        elif route.legacy:
-            response = legacy(result)
-        else:
-            response = envelope(result, started)
-    if call.window is not None:
-        response.headers.update(call.window.headers(sandbox.clock()))
+        return _error_response(route, error, started)
+    if isinstance(result, Response):
+        return result
+    if route.legacy:
+        return legacy(result)
+    return envelope(result, started)
+
+
+def _error_response(route: ApiRoute, error: ApiError, started: float) -> Response:
+    if route.legacy:
+        return legacy(None, error.status, [error.error_code, error.reason])
+    return envelope(None, started, error.status, error)
+
+
+def _wrong_method(call: Call, route: ApiRoute, started: float) -> Response:
+    allowed = ", ".join(_allowed(route))
+    error = ApiError(
+        405,
+        _UNMATCHED[405],
+        f"{call.request.method} is not allowed on {route.path}; use {allowed}",
+        "Method Not Allowed",
+    )
+    call.notes["error_code"] = error.error_code
+    response = _error_response(route, error, started)
+    response.headers["Allow"] = allowed
     return response
 
 
@@ -345,36 +414,68 @@ def _with_body(response: Response, body: bytes) -> Response:
     return Response(body, response.status_code, headers=headers)
 
 
-def _server_fault(call: Call, started: float) -> Response:
+def _server_fault(call: Call, route: ApiRoute, started: float) -> Response:
     # A share of injected 5xx answers come from "the load balancer" as HTML, as real outages do.
     if call.sandbox.faults.variant(3) == 0:
         page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
         return Response(page, 502, media_type="text/html")
     error = ApiError(500, "ORD_API_006", "There Are Error From Ext Service", MSG_SERVER)
-    return envelope(None, started, 500, error)
+    return _error_response(route, error, started)
 
 
-def _throttled(call: Call, started: float, window: SlidingWindow | None) -> Response:
-    error = ApiError(429, "ERR_TOO_MANY_REQUEST", "rate limit exceeded, slow down", MSG_MALFORMED)
-    response = envelope(None, started, 429, error)
-    now = call.sandbox.clock()
-    if window is not None:
-        response.headers.update(window.headers(now))
-        response.headers["Retry-After"] = str(window.retry_after(now))
-    else:
-        response.headers.update(
-            {
-                "X-Ratelimit-Limit": "5 req/s (burst 5)",
-                "X-Ratelimit-Remaining": "0",
-                "X-Ratelimit-Reset-After": "1.000000",
-                "X-Ratelimit-Full-Reset-After": "1.000000",
-                "Retry-After": call.sandbox.settings.fault_retry_after,
-            }
-        )
+def _throttle_error() -> ApiError:
+    return ApiError(429, "ERR_TOO_MANY_REQUEST", "rate limit exceeded, slow down", MSG_MALFORMED)
+
+
+def _throttled(call: Call, route: ApiRoute, started: float) -> Response:
+    """The 429 of a spent budget: the window's own headers, and when a unit comes back."""
+    response = _error_response(route, _throttle_error(), started)
+    assert call.window is not None
+    response.headers["Retry-After"] = str(call.window.retry_after(call.sandbox.clock()))
     return response
 
 
-def _forbidden(call: Call, started: float) -> Response:
+def _injected_throttle(call: Call, route: ApiRoute, started: float) -> Response:
+    """An injected 429: the family's real limit, as if a burst had just spent it."""
+    response = _error_response(route, _throttle_error(), started)
+    chosen = call.sandbox.settings.fault_retry_after
+    if call.window is None:
+        # No budget to speak of (the accounts host, or a family switched off).
+        response.headers["Retry-After"] = chosen or "1"
+        return response
+    headers, retry_after = call.window.injected_throttle_headers(call.sandbox.clock())
+    response.headers.update(headers)
+    response.headers["Retry-After"] = chosen or str(retry_after)
+    return response
+
+
+def _forbidden(call: Call, route: ApiRoute, started: float) -> Response:
+    """An injected 403 of a shop whose owner has not given the app permission."""
     call.notes["error_code"] = "RBAC_USC_012"
     reason = "This shop owner has not given permission for your app to use this API on the shop"
-    return envelope(None, started, 403, ApiError(403, "RBAC_USC_012", reason, "Forbidden"))
+    return _error_response(route, ApiError(403, "RBAC_USC_012", reason, "Forbidden"), started)
+
+
+def unmatched_handler(sandbox: Sandbox):
+    """Starlette's handler for paths no route has, and wrong methods on the control routes:
+    API paths answer in the envelope and are logged; control paths answer as the controls do."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        status, path = exc.status_code, request.url.path
+        headers = dict(exc.headers or {})
+        if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
+            what = "no control endpoint" if status == 404 else f"{request.method} is not allowed on"
+            return JSONResponse({"error": f"{what} {path}"}, status, headers=headers)
+        reason = (
+            f"no endpoint at {path}"
+            if status == 404
+            else f"{request.method} is not allowed on {path}"
+        )
+        error = ApiError(status, _UNMATCHED.get(status, str(status)), reason, MSG_MALFORMED)
+        response = envelope(None, time.perf_counter(), status, error)
+        response.headers.update(headers)
+        _log(sandbox, request, None, status, None)
+        return response
+
+    return handle

@@ -47,6 +47,22 @@ class SlidingWindow:
             "X-Ratelimit-Full-Reset-After": f"{max(full_reset, 0.0):.6f}",
         }
 
+    def injected_throttle_headers(self, now: float) -> tuple[dict[str, str], int]:
+        """Headers and `Retry-After` seconds of a 429 this window did not cause (an injected
+        one): the real limit, nothing left, and one unit back after one unit's share of the
+        window, as if a burst had just spent the budget."""
+        one_unit = WINDOW / self.limit
+        headers = self.headers(now)
+        full_reset = max(float(headers["X-Ratelimit-Full-Reset-After"]), one_unit)
+        headers.update(
+            {
+                "X-Ratelimit-Remaining": "0",
+                "X-Ratelimit-Reset-After": f"{one_unit:.6f}",
+                "X-Ratelimit-Full-Reset-After": f"{full_reset:.6f}",
+            }
+        )
+        return headers, max(1, math.ceil(one_unit))
+
     def retry_after(self, now: float) -> int:
         """Whole seconds until one unit is free again, for a `Retry-After` header."""
         self._expire(now)

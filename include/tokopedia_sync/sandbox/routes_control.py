@@ -7,13 +7,14 @@ steer the sandbox: reset it, make time pass, change budgets and faults, revoke t
 from __future__ import annotations
 
 import asyncio
-import json
+import math
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tokopedia_sync.sandbox import jsonio
 from tokopedia_sync.sandbox.model import Order, Product
 from tokopedia_sync.sandbox.settings import FaultRates, budgets_from_mapping
 
@@ -28,6 +29,27 @@ RUNTIME_NUMBERS = {
     "fault_seed": int,
     "max_window_orders": int,
 }
+MAX_TICK = 10_000
+"""Orders or advances per shop one tick may ask for: enough for any test, not enough to hang."""
+
+
+def runtime_number(key: str, value: object) -> int | float:
+    """A run-time knob as JSON sends it: a finite number, not negative, whole where it must be."""
+    kind = RUNTIME_NUMBERS[key]
+    accepted = (int,) if kind is int else (int, float)
+    if isinstance(value, bool) or not isinstance(value, accepted):
+        noun = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{key} must be {noun}, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{key} must be finite and not negative, got {value!r}")
+    return kind(value)
+
+
+def tick_count(body: dict, key: str) -> int:
+    value = body.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TICK:
+        raise ValueError(f"{key} must be a whole number from 0 to {MAX_TICK}, got {value!r}")
+    return value
 
 
 def order_truth(order: Order, detail: bool) -> dict:
@@ -71,7 +93,7 @@ def product_truth(product: Product) -> dict:
 
 
 def _json(value: object, status: int = 200) -> Response:
-    return Response(json.dumps(value, separators=(",", ":")), status, media_type="application/json")
+    return Response(jsonio.dumps(value), status, media_type="application/json")
 
 
 def _retry_after(value: object) -> str:
@@ -90,7 +112,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
         raw = await request.body()
         if not raw.strip():
             return {}
-        value = json.loads(raw)
+        value = jsonio.loads(raw)
         if not isinstance(value, dict):
             raise ValueError("the body must be a JSON object")
         return value
@@ -121,12 +143,9 @@ def routes(sandbox: Sandbox) -> list[Route]:
             changes["faults"] = FaultRates.from_mapping(body.pop("faults"))
         if "fault_retry_after" in body:
             changes["fault_retry_after"] = _retry_after(body.pop("fault_retry_after"))
-        for key, kind in RUNTIME_NUMBERS.items():
+        for key in RUNTIME_NUMBERS:
             if key in body:
-                value = kind(body.pop(key))
-                if value < 0:
-                    raise ValueError(f"{key} cannot be negative, got {value}")
-                changes[key] = value
+                changes[key] = runtime_number(key, body.pop(key))
         if body:
             raise ValueError(f"cannot change {sorted(body)} at run time; restart the sandbox")
         sandbox.reconfigure(**changes)
@@ -141,10 +160,8 @@ def routes(sandbox: Sandbox) -> list[Route]:
         shop_id = int(body["shop_id"]) if body.get("shop_id") is not None else None
         if shop_id is not None and shop_id not in sandbox.state.shops:
             raise ValueError(f"shop {shop_id} is not one of the sandbox's shops")
-        result = sandbox.state.tick(
-            int(body.get("new_orders", 0)), int(body.get("advances", 0)), shop_id
-        )
-        return _json(result)
+        new_orders, advances = tick_count(body, "new_orders"), tick_count(body, "advances")
+        return _json(sandbox.state.tick(new_orders, advances, shop_id))
 
     async def orders(request: Request) -> Response:
         shop_id = request.query_params.get("shop_id")

@@ -35,9 +35,8 @@ def product_info(call: Call) -> list[dict]:
         sort = call.query_int("sort", "PRD_DLV_042", required=False, low=1, high=10) or 1
         assert page is not None
         assert per_page is not None
-        products = state.shop_products(shop, sort)
-        start = (page - 1) * per_page
-        return [render.product_info(p, state) for p in products[start : start + per_page]]
+        products = state.shop_products(shop, sort, (page - 1) * per_page, per_page)
+        return [render.product_info(p, state) for p in products]
 
     found: list[Product] = []
     if ids := _listed_values(query.getlist("product_id")):

@@ -1,26 +1,27 @@
-"""Webhook management: list, register, trigger and replay payloads. Not rate limited."""
+"""Webhook management: list, register, trigger and replay payloads (the "webhooks" family)."""
 
 from __future__ import annotations
 
 from tokopedia_sync.sandbox import render
 from tokopedia_sync.sandbox.errors import ApiError, bad_request
 from tokopedia_sync.sandbox.gateway import Call, api
+from tokopedia_sync.sandbox.webhooks import url_problem
 
 PAYLOAD_TYPES = ("order_notification", "order_status")
 
 
-@api("GET", "/v1/fs/{fs_id}", None, legacy=True)
+@api("GET", "/v1/fs/{fs_id}", "webhooks", legacy=True)
 def list_webhooks(call: Call) -> dict:
     return call.sandbox.webhooks.listing()
 
 
-@api("POST", "/v1/fs/{fs_id}/register", None, legacy=True)
+@api("POST", "/v1/fs/{fs_id}/register", "webhooks", legacy=True)
 def register_webhooks(call: Call) -> str:
     call.sandbox.webhooks.register(call.json("bad input data"))
     return "success"
 
 
-@api("POST", "/v1/fs/{fs_id}/trigger", None)
+@api("POST", "/v1/fs/{fs_id}/trigger", "webhooks")
 def trigger_webhook(call: Call) -> str:
     body = call.json("ORD_DLV_001")
     if not isinstance(body, dict):
@@ -33,17 +34,15 @@ def trigger_webhook(call: Call) -> str:
     if isinstance(order_id, bool) or not isinstance(order_id, int):
         raise bad_request("ORD_DLV_003", "order_id must be an integer")
     url = body.get("url") or None
-    if url is not None and (
-        not isinstance(url, str) or not url.startswith(("http://", "https://"))
-    ):
-        raise bad_request("ORD_DLV_001", "url must be an http(s) URL")
+    if url is not None and (problem := url_problem(url)) is not None:
+        raise bad_request("ORD_DLV_001", f"url {problem}")
     payload = _payload(call, order_id, kind)
     if not call.sandbox.sender.enqueue(kind, payload, url):
         raise bad_request("ORD_DLV_001", f"no URL given and no {kind} URL is registered")
     return "success"
 
 
-@api("GET", "/v1/order/{order_id}/fs/{fs_id}/webhook", None)
+@api("GET", "/v1/order/{order_id}/fs/{fs_id}/webhook", "webhooks")
 def webhook_payload(call: Call) -> dict:
     kind = call.request.query_params.get("type", "")
     if kind not in PAYLOAD_TYPES:

@@ -5,10 +5,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-FAMILIES = ("products", "orders", "inventory", "shop")
-"""Endpoint families with a rate budget of their own. Webhook management is unmetered."""
+FAMILIES = ("products", "orders", "inventory", "shop", "webhooks")
+"""Endpoint families with a rate budget of their own."""
 
-DEFAULT_BUDGETS: dict[str, int] = {"products": 100, "orders": 200, "inventory": 150, "shop": 50}
+DEFAULT_BUDGETS: dict[str, int] = {
+    "products": 100,
+    "orders": 200,
+    "inventory": 150,
+    "shop": 50,
+    # Tokopedia meters every endpoint, webhook management too; the project's clients leave it
+    # unbudgeted, so the sandbox's default is one they never come near.
+    "webhooks": 100,
+}
 
 FAULT_KINDS = (
     "5xx",
@@ -162,8 +170,9 @@ class SandboxSettings:
     faults: FaultRates = FaultRates()
     fault_seed: int = 7
     slow_seconds: float = 3.0
-    fault_retry_after: str = "1"
-    """`Retry-After` of injected 429s, as sent: seconds, or an HTTP date."""
+    fault_retry_after: str | None = None
+    """`Retry-After` of injected 429s, as sent: seconds, or an HTTP date; None for one request's
+    share of the family's budget."""
     max_window_orders: int = 0
     """An order list window holding more orders answers 500 ORD_API_009; 0 for no limit."""
     request_log_size: int = 500_000

@@ -40,6 +40,12 @@ SHIPPABLE = {400, 450}
 CANCELLED = {0, 10, 15}
 MAX_STOCK = 999_999
 MIN_PRICE, MAX_PRICE = 100, 100_000_000
+MAX_NAME, MAX_DESCRIPTION, MAX_SKU = 70, 2_000, 50
+MAX_AWB = 100
+"""No limit is documented for `shipping_ref_num`; couriers' AWBs are far shorter than this."""
+CONDITIONS = {"NEW": 1, "USED": 2}
+STOCK_STATUSES = {"UNLIMITED": PRODUCT_ACTIVE, "LIMITED": PRODUCT_ACTIVE, "EMPTY": PRODUCT_INACTIVE}
+"""The v3 `status` of a product and the product status it gives."""
 
 Clock = Callable[[], float]
 
@@ -113,6 +119,8 @@ class SandboxState:
         self.products: dict[int, Product] = {}
         self.orders: dict[int, Order] = {}
         self._skus: dict[tuple[int, str], int] = {}
+        self._sorted: dict[tuple[int, int], list[Product]] = {}
+        """Per (shop, sort), the shop's products in that order; dropped when a product changes."""
         self._listed: dict[int, tuple[list[int], list[int]]] = {}
         """Per shop, (create times, order ids) of the orders that reached 220, in create order."""
         self._listed_ids: set[int] = set()
@@ -166,6 +174,12 @@ class SandboxState:
         self.shops[product.shop_id].product_ids.append(product.product_id)
         if product.sku:
             self._skus[(product.shop_id, product.sku)] = product.product_id
+        self._products_changed(product.shop_id)
+
+    def _products_changed(self, shop_id: int) -> None:
+        """Forget the shop's sorted product lists: a sort key or the membership changed."""
+        for key in [key for key in self._sorted if key[0] == shop_id]:
+            del self._sorted[key]
 
     def _new_order(
         self, rng: random.Random, shop: Shop, sellable: list[Product], create_time: int
@@ -270,7 +284,7 @@ class SandboxState:
             times, ids = self._listed[shop.shop_id]
             lo = bisect.bisect_left(times, from_date)
             hi = bisect.bisect_right(times, to_date)
-            found.extend(self.orders[order_id] for order_id in ids[lo:hi])
+            found.extend(map(self.orders.__getitem__, ids[lo:hi]))
         if status is not None:
             found = [order for order in found if order.status == status]
         if warehouse_id is not None:
@@ -280,12 +294,18 @@ class SandboxState:
             found.sort(key=lambda order: (order.create_time, order.order_id))
         return found
 
-    def shop_products(self, shop: Shop, sort: int) -> list[Product]:
-        products = [self.products[pid] for pid in shop.product_ids]
-        if sort in _PRODUCT_SORTS:
+    def shop_products(self, shop: Shop, sort: int, start: int, count: int) -> list[Product]:
+        """`count` of the shop's products from `start`, in the API's `sort` order."""
+        if sort not in _PRODUCT_SORTS:
+            return [self.products[pid] for pid in shop.product_ids[start : start + count]]
+        ordered = self._sorted.get((shop.shop_id, sort))
+        if ordered is None:
             key, descending = _PRODUCT_SORTS[sort]
-            products.sort(key=key, reverse=descending)
-        return products
+            ordered = sorted(
+                (self.products[pid] for pid in shop.product_ids), key=key, reverse=descending
+            )
+            self._sorted[(shop.shop_id, sort)] = ordered
+        return ordered[start : start + count]
 
     # ---- orders: what the seller does ------------------------------------------------------
 
@@ -311,6 +331,14 @@ class SandboxState:
             raise bad_request("ORD_USC_009", f"reason is longer than {limit} characters")
         if code == 4:
             self._check_shop_close(body)
+        empty = body.get("empty_products")
+        if empty is not None and (
+            not isinstance(empty, list)
+            or any(isinstance(pid, bool) or not isinstance(pid, int) for pid in empty)
+        ):
+            raise bad_request(
+                "ORD_USC_009", f"empty_products must be a list of product ids, got {empty!r:.80}"
+            )
         if order.status not in REJECTABLE:
             raise bad_request("ORD_USC_008", "Order status not eligible to reject")
         self._move(order, 10)
@@ -321,6 +349,9 @@ class SandboxState:
             raise bad_request(
                 "ORD_USC_012", "shop_close_end_date and shop_close_note are mandatory for code 4"
             )
+        # No limit is documented for the note; the sandbox holds it to the reason's 512.
+        if not isinstance(note, str) or not note.strip() or len(note) > 512:
+            raise bad_request("ORD_USC_012", "shop_close_note must be text of 1 to 512 characters")
         try:
             closes = datetime.strptime(str(end), "%d/%m/%Y").replace(tzinfo=UTC)
         except ValueError:
@@ -338,6 +369,10 @@ class SandboxState:
             raise bad_request("ORD_DLV_023", "order_status must be 500 to confirm shipping")
         if not isinstance(awb, str) or not awb.strip():
             raise bad_request("ORD_DLV_021", "shipping_ref_num is empty")
+        if len(awb.strip()) > MAX_AWB:
+            raise bad_request(
+                "ORD_DLV_021", f"shipping_ref_num is longer than {MAX_AWB} characters"
+            )
         if order.status not in SHIPPABLE:
             raise bad_request(
                 "LGS_USC_006", f"order is in status {order.status}; only 400 or 450 can ship"
@@ -460,6 +495,7 @@ class SandboxState:
                 }
             )
         if changes:
+            self._products_changed(shop.shop_id)
             self._emit(Event("product_changes", shop.shop_id, changes=tuple(changes)))
         return result
 
@@ -482,36 +518,42 @@ class SandboxState:
         changes = []
         now = int(self.clock())
         for product_id in product_ids:
-            product = self.live_product(product_id) if isinstance(product_id, int) else None
+            product = self.live_product(product_id) if _is_int(product_id) else None
             if product is None or product.shop_id != shop.shop_id:
                 failures.append(
                     f"Error Product ID [{product_id}] : "
                     "There are some problem when retrieve product info"
                 )
                 continue
-            # A variant deleted on its own stays deleted whatever later happens to its parent.
-            family = [product, *self.live_children(product)]
-            for member in family:
-                previous = member.status
-                member.status = status
-                member.updated = now
-                if status == PRODUCT_DELETED and member.product_id in shop.product_ids:
-                    shop.product_ids.remove(member.product_id)
-                changes.append(
-                    ProductChange(
-                        "status_changes",
-                        member.product_id,
-                        shop.shop_id,
-                        shop.default_warehouse,
-                        str(status),
-                        str(previous),
-                        now,
-                        True,
-                    )
-                )
+            changes += self._restatus(shop, product, status, now)
         if changes:
+            self._products_changed(shop.shop_id)
             self._emit(Event("product_changes", shop.shop_id, changes=tuple(changes)))
         return failures
+
+    def _restatus(self, shop: Shop, product: Product, status: int, now: int) -> list[ProductChange]:
+        """Give a product and its live variants `status`; returns the changes to announce."""
+        changes = []
+        # A variant deleted on its own stays deleted whatever later happens to its parent.
+        for member in [product, *self.live_children(product)]:
+            previous = member.status
+            member.status = status
+            member.updated = now
+            if status == PRODUCT_DELETED and member.product_id in shop.product_ids:
+                shop.product_ids.remove(member.product_id)
+            changes.append(
+                ProductChange(
+                    "status_changes",
+                    member.product_id,
+                    shop.shop_id,
+                    shop.default_warehouse,
+                    str(status),
+                    str(previous),
+                    now,
+                    True,
+                )
+            )
+        return changes
 
     def create_products(self, shop: Shop, items: list[dict], granted: int) -> int:
         """Create products from v3 create items; returns the upload id to poll.
@@ -541,20 +583,18 @@ class SandboxState:
                     **dict.fromkeys(shop.warehouse_ids, 0),
                     shop.default_warehouse: item["stock"],
                 },
-                status=PRODUCT_ACTIVE
-                if item.get("status", "LIMITED") != "EMPTY"
-                else PRODUCT_INACTIVE,
+                status=STOCK_STATUSES[item.get("status", "LIMITED")],
                 category_index=0,
-                condition=1 if item.get("condition", "NEW") == "NEW" else 2,
-                weight_grams=int(item.get("weight", 100)),
-                min_order=int(item.get("min_order", 1)),
+                condition=CONDITIONS[item.get("condition", "NEW")],
+                weight_grams=item.get("weight", 100),
+                min_order=item.get("min_order", 1),
                 showcase_id=shop.showcases[0].showcase_id,
                 created=now,
                 updated=now,
                 price_updated=now,
                 sold=0,
                 views=0,
-                description=str(item.get("description", "")),
+                description=item.get("description", ""),
             )
             self._next_product_id += 1
             self._add_product(product)
@@ -564,38 +604,77 @@ class SandboxState:
         return upload["upload_id"]
 
     def edit_products(self, shop: Shop, items: list[dict], granted: int) -> int:
-        """Apply v3 edits (only the fields given change); returns the upload id to poll."""
+        """Apply v3 edits (only the fields given change); returns the upload id to poll.
+
+        Price, stock and status edits are announced as product changes, as the stock and price
+        endpoints announce theirs.
+        """
         succeeded: list[dict] = []
         failed = [_throttled_upload_row(item) for item in items[granted:]]
-        now = int(self.clock())
+        changes: list[ProductChange] = []
         for item in items[:granted]:
             product_id = item.get("id")
-            product = self.live_product(product_id) if isinstance(product_id, int) else None
+            product = self.live_product(product_id) if _is_int(product_id) else None
             problems = _product_problems(item, creating=False)
             if product is None or product.shop_id != shop.shop_id:
                 problems.insert(0, f"product id {product_id!r} is not a product of this shop")
+            elif "stock" in item and product.children:
+                problems.append("a product with variants has no stock of its own: edit each one")
             elif not problems and self._sku_taken(shop, item.get("sku"), product):
                 problems.append(f"sku {item['sku']} is already used by another product")
             if problems:
                 failed.append({"product_id": product_id, "error": problems})
                 continue
             assert product is not None
-            for key, attr in (("name", "name"), ("price", "price"), ("description", "description")):
-                if key in item:
-                    setattr(product, attr, item[key])
-            if "min_order" in item:
-                product.min_order = item["min_order"]
-            if "weight" in item:
-                product.weight_grams = item["weight"]
-            if "stock" in item and not product.children:
-                product.stock[shop.default_warehouse] = item["stock"]
-            if "sku" in item and item["sku"] != product.sku:
-                self._skus.pop((shop.shop_id, product.sku), None)
-                product.sku = item["sku"]
-                self._skus[(shop.shop_id, product.sku)] = product.product_id
-            product.updated = now
+            changes += self._edit(shop, product, item)
             succeeded.append({"product_id": product.product_id})
+        if succeeded:
+            self._products_changed(shop.shop_id)
+        if changes:
+            self._emit(Event("product_changes", shop.shop_id, changes=tuple(changes)))
         return self._record_upload(len(items), succeeded, failed)["upload_id"]
+
+    def _edit(self, shop: Shop, product: Product, item: dict) -> list[ProductChange]:
+        """Apply one checked edit item; returns the changes a webhook announces."""
+        now = int(self.clock())
+        warehouse = shop.default_warehouse
+        # (action, value before, value after) of each change a webhook announces.
+        moves: list[tuple[str, int, int]] = []
+        for key in ("name", "description", "min_order"):
+            if key in item:
+                setattr(product, key, item[key])
+        if "weight" in item:
+            product.weight_grams = item["weight"]
+        if "condition" in item:
+            product.condition = CONDITIONS[item["condition"]]
+        if "price" in item:
+            moves.append(("price_changes", product.price, item["price"]))
+            product.price, product.price_updated = item["price"], now
+        if "stock" in item:
+            moves.append(("stock_overwrite", product.stock[warehouse], item["stock"]))
+            product.stock[warehouse] = item["stock"]
+        if "sku" in item and item["sku"] != product.sku:
+            self._skus.pop((shop.shop_id, product.sku), None)
+            product.sku = item["sku"]
+            if product.sku:
+                self._skus[(shop.shop_id, product.sku)] = product.product_id
+        product.updated = now
+        announced = [
+            ProductChange(
+                action,
+                product.product_id,
+                shop.shop_id,
+                warehouse,
+                str(after),
+                str(before),
+                now,
+                is_default_warehouse=True,
+            )
+            for action, before, after in moves
+        ]
+        if "status" in item:
+            announced += self._restatus(shop, product, STOCK_STATUSES[item["status"]], now)
+        return announced
 
     def _sku_taken(self, shop: Shop, sku: object, product: Product | None) -> bool:
         """Whether another product of the shop than `product` already has `sku`."""
@@ -691,26 +770,37 @@ def _throttled_upload_row(item: dict) -> dict:
     }
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _product_problems(item: dict, *, creating: bool) -> list[str]:
+    """What is wrong with a v3 create or edit item, in words that say what to send instead."""
     problems = []
     required = ("name", "price", "stock") if creating else ()
     for key in required:
         if key not in item:
             problems.append(f"{key} is required")
-    name = item.get("name")
-    if "name" in item and (not isinstance(name, str) or not 1 <= len(name) <= 70):
-        problems.append("name must be 1 to 70 characters")
+    name, description = item.get("name"), item.get("description")
+    if "name" in item and (not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME):
+        problems.append(f"name must be text of 1 to {MAX_NAME} characters")
+    if "description" in item and (
+        not isinstance(description, str) or len(description) > MAX_DESCRIPTION
+    ):
+        problems.append(f"description must be text of at most {MAX_DESCRIPTION} characters")
     for key, low, high in (
         ("price", MIN_PRICE, MAX_PRICE),
         ("stock", 0, MAX_STOCK),
         ("min_order", 1, 1000),
         ("weight", 1, 500_000),
     ):
-        if key in item:
-            value = item[key]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                problems.append(f"{key} must be a whole number from {low} to {high}")
+        if key in item and not (_is_int(item[key]) and low <= item[key] <= high):
+            problems.append(f"{key} must be a whole number from {low} to {high}")
     sku = item.get("sku")
-    if "sku" in item and (not isinstance(sku, str) or len(sku) > 50):
-        problems.append("sku must be text of at most 50 characters")
+    if "sku" in item and (not isinstance(sku, str) or len(sku) > MAX_SKU):
+        problems.append(f"sku must be text of at most {MAX_SKU} characters")
+    for key, allowed in (("condition", CONDITIONS), ("status", STOCK_STATUSES)):
+        value = item.get(key)
+        if key in item and (not isinstance(value, str) or value not in allowed):
+            problems.append(f"{key} must be one of {', '.join(allowed)}, got {value!r:.40}")
     return problems

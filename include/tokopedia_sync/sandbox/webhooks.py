@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 
 from tokopedia_sync.client.webhooks import URL_KEYS, signature
+from tokopedia_sync.sandbox import jsonio
 from tokopedia_sync.sandbox.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,29 @@ EVENT_URL_KEYS = {
 }
 
 ATTEMPTS = 3
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def url_problem(value: object) -> str | None:
+    """Why `value` cannot be a webhook address, or None when it is an absolute http(s) URL
+    the sender can POST to."""
+    if not isinstance(value, str):
+        return "must be text"
+    if _SPACE_OR_CONTROL.search(value):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+        # The sender's own parser has the last word. It reads the host lazily, and raises
+        # InvalidURL, IDNAError and more.
+        host = httpx.URL(value).host
+    except Exception as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname or not host:
+        return "must be an absolute http:// or https:// URL with a host"
+    if port == 0:
+        return "must name a port from 1 to 65535"
+    return None
 
 
 class WebhookRegistry:
@@ -47,10 +72,9 @@ class WebhookRegistry:
         urls = {}
         for key in URL_KEYS:
             value = body.get(key, "") or ""
-            if not isinstance(value, str) or (
-                value and not value.startswith(("http://", "https://"))
-            ):
-                raise _bad_input(f"{key} must be an http(s) URL or empty")
+            problem = url_problem(value) if value else None
+            if problem is not None:
+                raise _bad_input(f"{key} {problem}; send an http(s) URL or an empty string")
             urls[key] = value
         secret = body.get("webhook_secret", "") or ""
         if not isinstance(secret, str):
@@ -84,7 +108,7 @@ class WebhookSender:
         target = url or self.registry.url_for(kind)
         if not target:
             return False
-        body = json.dumps(payload, separators=(",", ":")).encode()
+        body = jsonio.dumps(payload)
         self._queue.put_nowait((kind, target, body, signature(self.registry.secret, body)))
         return True
 
@@ -99,11 +123,14 @@ class WebhookSender:
         await self._queue.join()
 
     async def run(self) -> None:
+        """Deliver queued events for as long as the server runs; no delivery can stop it."""
         async with httpx.AsyncClient(timeout=5.0) as http:
             while True:
                 kind, url, body, signature = await self._queue.get()
                 try:
                     await self._deliver(http, kind, url, body, signature)
+                except Exception:
+                    log.exception("webhook %s to %s failed in the sandbox itself", kind, url)
                 finally:
                     self._queue.task_done()
 
@@ -124,6 +151,10 @@ class WebhookSender:
                     break
             except httpx.HTTPError as exc:
                 status, error = None, f"{type(exc).__name__}: {exc}"
+            except Exception as exc:
+                # Not a network failure (an address httpx cannot use, say): retrying cannot help.
+                status, error = None, f"{type(exc).__name__}: {exc}"
+                break
             if attempt < ATTEMPTS:
                 await asyncio.sleep(0.5 * 2 ** (attempt - 1))
         self._seq += 1
