@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -102,6 +103,11 @@ def _child(args: tuple, results: multiprocessing.Queue) -> None:
     import airflow.sdk.execution_time.task_runner  # noqa: F401
 
     import tokopedia_sync.tasks  # noqa: F401
+
+    # The task log is written as a worker writes it, to a file nobody reads here.
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, sys.stdout.fileno())
+    os.dup2(quiet, sys.stderr.fileno())
 
     before = _peak_rss_mb()
     figures = sync(*args)
