@@ -103,20 +103,24 @@ class Timings:
     failures: int
     rows: int
 
+    def time_page(self, http: requests.Session, url: str, params: dict) -> None:
+        """Read one page, adding its latency and rows (or a failure)."""
+        started = time.perf_counter()
+        response = http.get(url, params=params, timeout=30)
+        body = response.content
+        self.latencies.append((time.perf_counter() - started) * 1000)
+        if response.status_code == 200:
+            self.rows += len(json.loads(body)["data"])
+        else:
+            self.failures += 1
+
 
 def timed_pages(http: requests.Session, url: str, queries: list[dict]) -> Timings:
     for params in queries[:WARM_UP]:
         http.get(url, params=params, timeout=30).raise_for_status()
     timings = Timings([], 0, 0)
     for params in queries:
-        started = time.perf_counter()
-        response = http.get(url, params=params, timeout=30)
-        body = response.content
-        timings.latencies.append((time.perf_counter() - started) * 1000)
-        if response.status_code == 200:
-            timings.rows += len(json.loads(body)["data"])
-        else:
-            timings.failures += 1
+        timings.time_page(http, url, params)
     return timings
 
 
@@ -130,14 +134,7 @@ def timed_after_changes(
     for params, product_id in zip(queries, product_ids, strict=True):
         rows = [{"product_id": product_id, "new_stock": len(timings.latencies)}]
         http.post(stock_update, params={"shop_id": SHOP_ID}, json=rows, timeout=30)
-        started = time.perf_counter()
-        response = http.get(product_info, params=params, timeout=30)
-        body = response.content
-        timings.latencies.append((time.perf_counter() - started) * 1000)
-        if response.status_code == 200:
-            timings.rows += len(json.loads(body)["data"])
-        else:
-            timings.failures += 1
+        timings.time_page(http, product_info, params)
     return timings
 
 
