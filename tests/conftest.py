@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,3 +113,23 @@ def sandbox(sandbox_server):
     """The shared sandbox, reset to its seeded state (budgets, faults and tokens too)."""
     sandbox_server.control.reset()
     return sandbox_server
+
+
+def at_once(work: Callable[[], object], threads: int) -> list[Exception]:
+    """Run `work` in `threads` threads released together; the exceptions they raised."""
+    start = threading.Barrier(threads)
+    errors: list[Exception] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            work()
+        except Exception as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors

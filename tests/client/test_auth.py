@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
-from tests.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, at_once
 from tokopedia_sync.client import AuthenticationError, ConfigurationError
 
 
@@ -26,19 +25,7 @@ class TestTokenCache:
 
     def test_threads_sharing_a_client_fetch_one_token(self, client, sandbox):
         start = sandbox.control.last_seq()
-        errors = []
-
-        def work():
-            try:
-                client.shop.couriers()
-            except Exception as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = at_once(client.shop.couriers, threads=8)
 
         assert errors == []
         assert len(token_requests(sandbox, start)) == 1

@@ -7,13 +7,12 @@ import json
 import subprocess
 import sys
 import textwrap
-import threading
 from urllib.parse import quote, urlsplit
 
 import pytest
 
 from tests.client.conftest import WEBHOOK_SECRET
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, FS_ID, SHOP_ID, UNLINKED_SHOP_ID
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, FS_ID, SHOP_ID, UNLINKED_SHOP_ID, at_once
 from tokopedia_sync.client import ConfigurationError
 from tokopedia_sync.hooks.tokopedia import TokopediaHook
 
@@ -106,19 +105,11 @@ class TestConnectionFromTheEnvironment:
 
     def test_threads_sharing_a_hook_share_one_client(self, use_connection):
         hook = TokopediaHook(use_connection())
-        start = threading.Barrier(8)
         clients = []
 
-        def work() -> None:
-            start.wait()
-            clients.append(hook.get_conn())
+        errors = at_once(lambda: clients.append(hook.get_conn()), threads=8)
 
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
+        assert errors == []
         assert len(clients) == 8
         assert len({id(client) for client in clients}) == 1
         hook.close()

@@ -19,18 +19,25 @@ def paid_in(truth: list[dict], start: int, end: int) -> set[int]:
     }
 
 
+def list_ten_days(client, sandbox) -> tuple[int, int, list[dict]]:
+    """List the last ten days' orders, check each paid order came once, and return the range
+    and the order-list requests it took."""
+    end = int(time.time())
+    start = end - 10 * 86_400
+    first = sandbox.control.last_seq()
+
+    ids = [o["order_id"] for o in client.orders.list(start, end)]
+
+    assert len(ids) == len(set(ids))
+    assert set(ids) == paid_in(sandbox.control.orders(), start, end)
+    log = sandbox.control.requests(since=first, path_prefix="/v2/order/list")["requests"]
+    return start, end, log
+
+
 class TestOrderList:
     def test_a_long_range_is_read_in_legal_windows_and_matches_the_truth(self, client, sandbox):
-        end = int(time.time())
-        start = end - 10 * 86_400
-        first = sandbox.control.last_seq()
+        start, end, log = list_ten_days(client, sandbox)
 
-        orders = list(client.orders.list(start, end))
-
-        ids = [o["order_id"] for o in orders]
-        assert len(ids) == len(set(ids))
-        assert set(ids) == paid_in(sandbox.control.orders(), start, end)
-        log = sandbox.control.requests(since=first, path_prefix="/v2/order/list")["requests"]
         windows = {
             (int(q["from_date"]), int(q["to_date"]))
             for q in (dict(p.split("=") for p in r["query"].split("&")) for r in log)
@@ -42,16 +49,9 @@ class TestOrderList:
     def test_a_window_tokopedia_finds_too_big_is_halved_until_it_answers(self, client, sandbox):
         # Tokopedia does not say with which status ORD_API_009 comes; the sandbox sends a 500.
         sandbox.control.configure(max_window_orders=40)
-        end = int(time.time())
-        start = end - 10 * 86_400
-        first = sandbox.control.last_seq()
 
-        orders = list(client.orders.list(start, end))
+        _, _, log = list_ten_days(client, sandbox)
 
-        ids = [o["order_id"] for o in orders]
-        assert len(ids) == len(set(ids))
-        assert set(ids) == paid_in(sandbox.control.orders(), start, end)
-        log = sandbox.control.requests(since=first, path_prefix="/v2/order/list")["requests"]
         too_big = [r for r in log if r["error_code"] == "ORD_API_009"]
         assert too_big
         assert all(r["status"] == 500 for r in too_big)

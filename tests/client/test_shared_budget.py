@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import CLIENT_ID
-from tokopedia_sync.client import PostgresBudget, RateLimitedError
+from tests.conftest import CLIENT_ID, at_once
+from tokopedia_sync.client import PostgresBudget
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_MINUTE = 240
@@ -122,19 +122,7 @@ def test_requests_someone_else_spent_are_counted_from_the_remaining_header(make_
     client = make_client(budgets={"shop": 10}, max_retry_seconds=3.0)
     client.shop.info()
     first = sandbox.control.last_seq()
-    errors: list[Exception] = []
-
-    def work() -> None:
-        try:
-            client.shop.info()
-        except RateLimitedError as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = at_once(client.shop.info, threads=8)
 
     log = sandbox.control.requests(since=first, family="shop")["requests"]
     assert [entry["status"] for entry in log] == [200] * 3

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
 
+from tests.conftest import at_once
 from tokopedia_sync.client import PostgresBudget
 from tokopedia_sync.db.migrate import (
     PLACEHOLDER,
@@ -33,20 +33,13 @@ def test_migrating_twice_applies_each_migration_once(staging_url):
 
 
 def test_workers_migrating_at_the_same_time_take_turns(staging_url):
-    results, errors = [], []
+    results = []
 
     def work():
-        try:
-            with connect(staging_url) as conn:
-                results.append(migrate(conn, "staging_a"))
-        except Exception as exc:
-            errors.append(exc)
+        with connect(staging_url) as conn:
+            results.append(migrate(conn, "staging_a"))
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = at_once(work, threads=4)
 
     assert errors == []
     assert sorted(len(r) for r in results) == [0, 0, 0, len(available())]
